@@ -1,0 +1,91 @@
+"""Interactive demos that still respond in the static HTML book.
+
+An ``ipywidgets.interact`` slider needs a running kernel: in the rendered book
+it moves but nothing changes. :func:`frame_slider` instead precomputes one
+picture per slider position, puts them in an ``ipywidgets.Stack`` and links
+the slider's index to the stack's ``selected_index`` in the browser
+(``jslink``), so the page responds with no kernel at all.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["figure_to_png", "frame_slider", "render_frames"]
+
+
+def figure_to_png(fig, dpi: int = 80) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def render_frames(draw: Callable, values: Sequence, dpi: int = 80, figsize=(8, 3.2)) -> list[bytes]:
+    """Draw one matplotlib figure per value and return their PNG bytes.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(fig, value)`` fills the (empty) figure for one slider position.
+    values : sequence
+        The slider's positions.
+    """
+    import matplotlib.pyplot as plt
+
+    frames = []
+    for v in values:
+        fig = plt.figure(figsize=figsize)
+        draw(fig, v)
+        frames.append(figure_to_png(fig, dpi=dpi))
+    return frames
+
+
+def frame_slider(frames: Sequence[bytes], labels: Sequence, description: str = "value",
+                 value_index: int = 0, width: str = "640px"):
+    """A slider that flips between precomputed PNG frames, with or without a kernel.
+
+    Parameters
+    ----------
+    frames : sequence of bytes
+        PNG images, one per slider position (see :func:`render_frames`).
+    labels : sequence
+        What the slider shows at each position (e.g. the value of sigma).
+    description : str
+        The slider's caption.
+    value_index : int
+        The position shown first.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The slider above the stack of images.
+    """
+    import ipywidgets as w
+
+    if len(frames) == 0 or len(frames) != len(labels):
+        raise ValueError(f"need one label per frame, got {len(frames)} frames and {len(labels)} labels.")
+    if not 0 <= value_index < len(frames):
+        raise ValueError(f"value_index must be in [0, {len(frames) - 1}], got {value_index}.")
+    options = [(str(lab), i) for i, lab in enumerate(labels)]
+    slider = w.SelectionSlider(options=options, index=value_index, description=description,
+                               continuous_update=True, style={"description_width": "initial"},
+                               layout=w.Layout(width=width))
+    images = [w.Image(value=png, format="png", layout=w.Layout(max_width=width)) for png in frames]
+    stack = w.Stack(images, selected_index=value_index)
+    w.jslink((slider, "index"), (stack, "selected_index"))
+    return w.VBox([slider, stack])
+
+
+def _as_png(image: np.ndarray) -> bytes:  # pragma: no cover - small utility for notebooks
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    plt.imsave(buf, image, cmap="gray", format="png")
+    return buf.getvalue()
