@@ -82,10 +82,3 @@ def frame_slider(frames: Sequence[bytes], labels: Sequence, description: str = "
     w.jslink((slider, "index"), (stack, "selected_index"))
     return w.VBox([slider, stack])
 
-
-def _as_png(image: np.ndarray) -> bytes:  # pragma: no cover - small utility for notebooks
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    plt.imsave(buf, image, cmap="gray", format="png")
-    return buf.getvalue()

@@ -1,0 +1,47 @@
+# Vision by Building — the two commands a fresh machine needs:
+#   make book   set up .venv, execute every chapter, build the HTML (_build/html/index.html)
+#   make test   set up .venv, run the whole suite (unit + oracle tests, doctests, exercise
+#               notebooks, then the book build, which fails on any raising cell or Sphinx warning)
+# Other targets: make exercises (regenerate exercises/ from solutions/), make bench, make clean.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: all book test unit notebooks exercises bench clean distclean
+
+all: book
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the pinned torch wheel is cp311); set PYTHON=python3.11"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (coursekit)" >/dev/null
+	touch $(STAMP)
+
+# Execute every chapter (no cache: an edit to src/coursekit must re-run the pages) and fail on
+# any raising cell (nb_execution_raise_on_error) or Sphinx warning (-W).
+book: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests src/coursekit
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --tb=short solutions/
+	$(MAKE) --no-print-directory book
+
+exercises: $(STAMP)
+	$(BIN)/python -m coursekit exercises --solutions solutions --out exercises
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --out benchmarks/results.md
+
+clean:
+	rm -rf _build .pytest_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

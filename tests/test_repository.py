@@ -1,0 +1,126 @@
+"""The book's house rules, checked on every notebook: no committed outputs, a table of contents that
+lists exactly the chapters that exist, library code shown by reference, and alt text on figures."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, chapter_notebooks, load_notebook, solution_notebooks
+
+ALL_NOTEBOOKS = chapter_notebooks() + solution_notebooks() + sorted((ROOT / "exercises").glob("*.ipynb"))
+
+
+def _src(cell) -> str:
+    s = cell.get("source", "")
+    return "".join(s) if isinstance(s, list) else s
+
+
+def test_there_are_chapters_and_exercise_notebooks():
+    assert len(chapter_notebooks()) >= 2
+    assert len(solution_notebooks()) >= 2
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_is_committed_without_outputs(path):
+    nb = load_notebook(path)
+    dirty = [c.get("id") for c in nb["cells"]
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: cells with outputs {dirty}; clear outputs before committing."
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_cells_have_unique_ids_and_python_kernel(path):
+    nb = load_notebook(path)
+    ids = [c.get("id") for c in nb["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids), f"{path.name}: missing or duplicate cell ids"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_chapter_file_names_follow_the_syllabus_numbering():
+    for path in chapter_notebooks():
+        assert re.fullmatch(r"(0[1-9]|1[0-8])_[a-z0-9_]+\.ipynb", path.name), path.name
+    for path in solution_notebooks():
+        assert (ROOT / "book" / path.name).exists(), f"{path.name} has no chapter of the same name"
+
+
+def _toc_files(node) -> list[str]:
+    out = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("file", "root"):
+                out.append(value)
+            else:
+                out += _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            out += _toc_files(item)
+    return out
+
+
+def test_toc_lists_exactly_the_chapters_that_exist():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = _toc_files(toc)
+    for f in files:
+        assert list(ROOT.glob(f + ".*")), f"_toc.yml lists {f}, which does not exist"
+    chapters = {f"book/{p.stem}" for p in chapter_notebooks()}
+    assert chapters <= set(files), f"chapters missing from _toc.yml: {sorted(chapters - set(files))}"
+
+
+def _defined_objects(module_path: Path) -> set[str]:
+    tree = ast.parse(module_path.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                names |= {f"{node.name}.{m.name}" for m in node.body if isinstance(m, ast.FunctionDef)}
+    return names
+
+
+LITERAL = re.compile(r"```\{literalinclude\}\s+(\S+)\s*\n((?::\w+:.*\n)*)")
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_chapter_shows_real_library_code_by_reference(path):
+    nb = load_notebook(path)
+    found = 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        for target, options in LITERAL.findall(_src(cell) + "\n"):
+            module = (path.parent / target).resolve()
+            assert module.exists(), f"literalinclude of missing file {target}"
+            m = re.search(r":pyobject:\s*(\S+)", options)
+            if m:
+                assert m.group(1) in _defined_objects(module), f"{target} has no {m.group(1)}"
+                found += 1
+    if path.name != "01_foundations.ipynb" or found:
+        assert found >= 1, f"{path.name} never shows coursekit code with literalinclude :pyobject:"
+
+
+FIGURE_CALLS = re.compile(r"\bplt\.|\.imshow\(|\bsubplots\(|show_figure|\.plot\(")
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_every_figure_cell_has_alt_text(path):
+    nb = load_notebook(path)
+    missing = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and FIGURE_CALLS.search(_src(cell)):
+            alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
+            if "frame_slider" not in _src(cell) and len(alt.strip()) < 10:
+                missing.append(cell["id"])
+    assert not missing, f"{path.name}: figure cells without alt text: {missing}"
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_chapter_has_key_ideas_quiz_and_a_widget(path):
+    text = "\n".join(_src(c) for c in load_notebook(path)["cells"])
+    assert "Key ideas" in text
+    assert "{dropdown}" in text, "the quiz hides its answers in dropdowns"
+    assert "frame_slider" in text or "ipywidgets" in text
