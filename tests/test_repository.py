@@ -124,3 +124,37 @@ def test_chapter_has_key_ideas_quiz_and_a_widget(path):
     assert "Key ideas" in text
     assert "{dropdown}" in text, "the quiz hides its answers in dropdowns"
     assert "frame_slider" in text or "ipywidgets" in text
+
+
+def _labels(path: Path) -> list[str]:
+    text = "\n".join(_src(c) for c in load_notebook(path)["cells"] if c["cell_type"] == "markdown")
+    return re.findall(r"\$\$\s*\((eq-\d+-\d+)\)", text)
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_equation_labels_follow_page_order(path):
+    """Sphinx numbers a chapter's equations (N.1), (N.2), … in page order; the labels say the same."""
+    n = int(path.name[:2])
+    assert _labels(path) == [f"eq-{n}-{k}" for k in range(1, len(_labels(path)) + 1)]
+
+
+def test_toc_numbering_matches_chapter_numbers():
+    """The toc is numbered, so the k-th chapter listed must be book/kk_*.ipynb."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    chapters = [f for f in _toc_files(toc) if re.match(r"book/\d\d_", f)]
+    assert [int(f[5:7]) for f in chapters] == list(range(1, len(chapters) + 1))
+
+
+def test_docstring_equation_citations_exist_in_the_chapter():
+    """'Defined in Chapter 2, Eq. (2.5)' in coursekit must point at a real equation of chapter 2."""
+    labels = {int(p.name[:2]): set(_labels(p)) for p in chapter_notebooks()}
+    bad = []
+    for py in (ROOT / "src" / "coursekit").rglob("*.py"):
+        for chapter, eqs in re.findall(r"Defined in Chapter (\d+), Eqs?\. ([^\n]*)", py.read_text()):
+            chapter = int(chapter)
+            if chapter not in labels:
+                continue  # that chapter is not written yet
+            for n, k in re.findall(r"\((\d+)\.(\d+)\)", eqs):
+                if int(n) != chapter or f"eq-{chapter}-{k}" not in labels[chapter]:
+                    bad.append(f"{py.name}: Eq. ({n}.{k})")
+    assert not bad, f"citations of equations that do not exist: {bad}"

@@ -92,7 +92,7 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
     >>> mse(a, b)  # (4 + 0 + 0 + 16) / 4
     5.0
 
-    Defined in Chapter 1, Eq. (1.1).
+    Defined in Chapter 1, Eq. (1.4).
     """
     _as_image(reference, "reference")
     _as_image(test, "test")
@@ -124,8 +124,8 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = Non
 
     Notes
     -----
-    1. Compute the MSE in float64, Eq. (1.1).
-    2. Divide the squared peak ``R ** 2`` by it and take ``10 * log10``, Eq. (1.2).
+    1. Compute the MSE in float64, Eq. (1.4).
+    2. Divide the squared peak ``R ** 2`` by it and take ``10 * log10``, Eq. (1.5).
 
     Every halving of the RMSE adds about 6.02 dB (``20 log10 2``).
 
@@ -138,7 +138,7 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = Non
     >>> psnr(ref / 255.0, test / 255.0, data_range=1.0) == psnr(ref, test)
     True
 
-    Defined in Chapter 1, Eq. (1.2).
+    Defined in Chapter 1, Eq. (1.5).
     """
     _as_image(reference, "reference")
     _as_image(test, "test")
@@ -184,9 +184,9 @@ def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarra
     Notes
     -----
     1. Crop to a multiple of ``factor`` in both axes.
-    2. Point sampling: ``out[i, j] = f[factor * i, factor * j]``, Eq. (1.3).
+    2. Point sampling: ``out[i, j] = f[factor * i, factor * j]``, Eq. (1.1).
     3. With the prefilter, split the image into blocks, shape
-       ``(H', factor, W', factor)``, and average over the two block axes, Eq. (1.4).
+       ``(H', factor, W', factor)``, and average over the two block axes, Eq. (1.2).
 
     Examples
     --------
@@ -198,7 +198,7 @@ def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarra
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
 
-    Defined in Chapter 1, Eqs. (1.3) and (1.4).
+    Defined in Chapter 1, Eqs. (1.1) and (1.2).
     """
     _as_image(image, "image")
     factor = _check_int(factor, "factor", 1)
@@ -257,7 +257,7 @@ def quantize(image: np.ndarray, levels: int) -> np.ndarray:
     Notes
     -----
     1. The step between levels is ``Delta = 255 / (L - 1)``.
-    2. The index of the nearest level is ``k = round(f / Delta)``, Eq. (1.5).
+    2. The index of the nearest level is ``k = round(f / Delta)``, Eq. (1.3).
     3. The output is that level, ``round(k * Delta)``, rounded to an integer for uint8.
 
     ``np.round`` rounds halves to even; ``f / Delta`` is never exactly halfway
@@ -272,7 +272,7 @@ def quantize(image: np.ndarray, levels: int) -> np.ndarray:
     >>> quantize(np.array([[0, 60, 70, 200, 255]], dtype=np.uint8), 3)
     array([[  0,   0, 128, 255, 255]], dtype=uint8)
 
-    Defined in Chapter 1, Eq. (1.5).
+    Defined in Chapter 1, Eq. (1.3).
     """
     _as_image(image, "image")
     if image.dtype != np.uint8:

@@ -68,7 +68,7 @@ def dft_matrix(n: int) -> np.ndarray:
     >>> np.allclose(F @ [1.0, 2.0, 3.0, 4.0], np.fft.fft([1.0, 2.0, 3.0, 4.0]))
     True
 
-    Defined in Chapter 2, Eq. (2.60).
+    Defined in Chapter 2, Eq. (2.28).
     """
     n = _check_size(n)
     k = np.arange(n)[:, None]  # (n, 1) frequency index
@@ -99,7 +99,7 @@ def dft2(image: np.ndarray) -> np.ndarray:
     >>> np.allclose(dft2(f), np.fft.fft2(f))
     True
 
-    Defined in Chapter 2, Eq. (2.61).
+    Defined in Chapter 2, Eq. (2.29).
     """
     f = as_float_image(image)
     H, W = f.shape
@@ -125,7 +125,7 @@ def idft2(spectrum: np.ndarray) -> np.ndarray:
     >>> np.allclose(idft2(dft2(f)).real, f)
     True
 
-    Defined in Chapter 2, Eq. (2.61).
+    Defined in Chapter 2, Eq. (2.29).
     """
     check_array(spectrum, "spectrum", ndim=2, dtype_kind="fiuc")
     H, W = spectrum.shape
@@ -144,7 +144,7 @@ def magnitude_spectrum(image: np.ndarray) -> np.ndarray:
     (H, W) ndarray of float64
         Non-negative; the DC term sits at ``(H // 2, W // 2)``.
 
-    Defined in Chapter 2, Eq. (2.61).
+    Defined in Chapter 2, Eq. (2.29).
     """
     f = as_float_image(image)
     return np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(f))))
@@ -176,7 +176,7 @@ def circular_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     >>> circular_convolve(np.array([[1.0, 2.0, 3.0]]), np.array([[0.0, 1.0]]))
     array([[3., 1., 2.]])
 
-    Defined in Chapter 2, Eq. (2.62).
+    Defined in Chapter 2, Eq. (2.30).
     """
     f = as_float_image(image)
     h = as_float_image(kernel, "kernel")
@@ -211,7 +211,7 @@ def convolution_theorem(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarr
     >>> bool(np.allclose(direct, spectral))
     True
 
-    Defined in Chapter 2, Eq. (2.62).
+    Defined in Chapter 2, Eq. (2.30).
     """
     direct = circular_convolve(image, kernel)
     f = as_float_image(image)
@@ -242,7 +242,7 @@ def gaussian_transfer(shape: tuple[int, int], sigma: float) -> np.ndarray:
     >>> float(gaussian_transfer((8, 8), 2.0)[0, 0])
     1.0
 
-    Defined in Chapter 2, Eq. (2.63).
+    Defined in Chapter 2, Eq. (2.31).
     """
     sigma = check_positive(sigma, "sigma")
     H, W = (_check_size(s, "shape") for s in shape)
@@ -264,7 +264,7 @@ def frequency_filter(image: np.ndarray, transfer: np.ndarray) -> np.ndarray:
     -------
     (H, W) ndarray of float64
 
-    Defined in Chapter 2, Eq. (2.63).
+    Defined in Chapter 2, Eq. (2.31).
     """
     f = as_float_image(image)
     check_array(transfer, "transfer", shape=f.shape, dtype_kind="fiuc")
@@ -295,7 +295,7 @@ def dct_matrix(n: int = 8) -> np.ndarray:
     >>> round(float(C[0, 0]), 6)
     0.353553
 
-    Defined in Chapter 2, Eq. (2.64).
+    Defined in Chapter 2, Eq. (2.32).
     """
     n = _check_size(n)
     k = np.arange(n)[:, None]  # (n, 1) frequency
@@ -323,7 +323,7 @@ def dct2(block: np.ndarray) -> np.ndarray:
     >>> round(float(X[0, 0]), 6), bool(np.allclose(X.ravel()[1:], 0))
     (80.0, True)
 
-    Defined in Chapter 2, Eq. (2.65).
+    Defined in Chapter 2, Eq. (2.33).
     """
     check_array(block, "block", dtype_kind="fiu")
     if block.ndim < 2:
@@ -349,7 +349,7 @@ def idct2(coeffs: np.ndarray) -> np.ndarray:
     >>> bool(np.allclose(idct2(dct2(B)), B))
     True
 
-    Defined in Chapter 2, Eq. (2.65).
+    Defined in Chapter 2, Eq. (2.33).
     """
     check_array(coeffs, "coeffs", dtype_kind="fiu")
     if coeffs.ndim < 2:
@@ -366,7 +366,7 @@ def dct_basis_images(n: int = 8) -> np.ndarray:
     (n, n, n, n) ndarray of float64
         ``basis[k, l]`` is the n×n block whose DCT is 1 at ``(k, l)`` and 0 elsewhere.
 
-    Defined in Chapter 2, Eq. (2.65).
+    Defined in Chapter 2, Eq. (2.33).
     """
     C = dct_matrix(n)
     return np.einsum("ky,lx->klyx", C, C)  # (n, n, n, n)
@@ -403,7 +403,7 @@ def block_dct(image: np.ndarray, n: int = 8) -> np.ndarray:
     >>> block_dct(np.zeros((16, 24))).shape
     (2, 3, 8, 8)
 
-    Defined in Chapter 2, Eq. (2.65).
+    Defined in Chapter 2, Eq. (2.33).
     """
     n = _check_size(n)
     f = _check_blocks(image, n, "image")
@@ -421,7 +421,7 @@ def block_idct(coeffs: np.ndarray) -> np.ndarray:
     >>> bool(np.allclose(block_idct(block_dct(img)), img))
     True
 
-    Defined in Chapter 2, Eq. (2.65).
+    Defined in Chapter 2, Eq. (2.33).
     """
     check_array(coeffs, "coeffs", ndim=4, dtype_kind="fiu")
     if coeffs.shape[2] != coeffs.shape[3]:

@@ -65,7 +65,7 @@ def negative(image: np.ndarray) -> np.ndarray:
     >>> negative(np.array([[0, 100, 255]], dtype=np.uint8))
     array([[255, 155,   0]], dtype=uint8)
 
-    Defined in Chapter 2, Eq. (2.30).
+    Defined in Chapter 2, Eq. (2.1).
     """
     r, was_uint8 = _as_unit_range(image)
     return _back(1.0 - r, was_uint8)
@@ -96,7 +96,7 @@ def log_transform(image: np.ndarray) -> np.ndarray:
     >>> log_transform(np.array([[0, 1, 15, 255]], dtype=np.uint8))
     array([[  0,  32, 128, 255]], dtype=uint8)
 
-    Defined in Chapter 2, Eq. (2.31).
+    Defined in Chapter 2, Eq. (2.2).
     """
     r, was_uint8 = _as_unit_range(image)
     if was_uint8:
@@ -126,7 +126,7 @@ def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
     >>> gamma_correct(np.array([[0, 64, 255]], dtype=np.uint8), 0.5)
     array([[  0, 128, 255]], dtype=uint8)
 
-    Defined in Chapter 2, Eq. (2.32).
+    Defined in Chapter 2, Eq. (2.3).
     """
     gamma = check_positive(gamma, "gamma")
     r, was_uint8 = _as_unit_range(image)
@@ -150,7 +150,7 @@ def histogram(image: np.ndarray) -> np.ndarray:
     >>> histogram(np.array([[0, 0, 3]], dtype=np.uint8))[:4]
     array([2, 0, 0, 1])
 
-    Defined in Chapter 2, Eq. (2.33).
+    Defined in Chapter 2, Eq. (2.19).
     """
     as_uint8_image(image)
     return np.bincount(image.ravel(), minlength=256).astype(np.int64)  # (256,)
@@ -183,7 +183,7 @@ def equalize_hist(image: np.ndarray) -> np.ndarray:
     >>> equalize_hist(np.array([[10, 10, 20, 30]], dtype=np.uint8))
     array([[  0,   0, 128, 255]], dtype=uint8)
 
-    Defined in Chapter 2, Eq. (2.34).
+    Defined in Chapter 2, Eq. (2.20).
     """
     h = histogram(image)                        # (256,)
     cdf = np.cumsum(h)                          # (256,)
@@ -215,7 +215,7 @@ def between_class_variance(hist: np.ndarray) -> np.ndarray:
     >>> between_class_variance(np.array([1, 0, 1])).round(3)
     array([1., 1., 0.])
 
-    Defined in Chapter 2, Eq. (2.35).
+    Defined in Chapter 2, Eq. (2.21).
     """
     p = hist.astype(np.float64) / hist.sum()              # (L,) probabilities
     k = np.arange(p.size, dtype=np.float64)
@@ -256,7 +256,7 @@ def otsu_threshold(image: np.ndarray) -> int:
     >>> otsu_threshold(img)
     12
 
-    Defined in Chapter 2, Eq. (2.35).
+    Defined in Chapter 2, Eq. (2.21).
     """
     s2 = between_class_variance(histogram(image))  # (256,)
     return int(np.argmax(s2))
@@ -281,7 +281,7 @@ def threshold(image: np.ndarray, t: float) -> np.ndarray:
     >>> threshold(np.array([[1, 5, 9]]), 5)
     array([[False, False,  True]])
 
-    Defined in Chapter 2, Eq. (2.36).
+    Defined in Chapter 2, Eq. (2.22).
     """
     as_gray_image(image)
     if isinstance(t, bool) or not isinstance(t, numbers.Real) or not np.isfinite(t):

@@ -155,7 +155,7 @@ def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
            [0, 1, 0],
            [0, 0, 0]])
 
-    Defined in Chapter 2, Eq. (2.40).
+    Defined in Chapter 2, Eq. (2.23).
     """
     image, se = _check_image(image), _check_se(se)
     return _extreme(image, _offsets(se), "min")
@@ -189,7 +189,7 @@ def dilate(image: np.ndarray, se: np.ndarray) -> np.ndarray:
            [1, 1, 1],
            [0, 1, 0]])
 
-    Defined in Chapter 2, Eq. (2.41).
+    Defined in Chapter 2, Eq. (2.24).
     """
     image, se = _check_image(image), _check_se(se)
     return _extreme(image, -_offsets(se), "max")
@@ -204,7 +204,7 @@ def opening(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     >>> bool(opening(a, square(3))[0, 6]), bool(opening(a, square(3))[3, 3])
     (False, True)
 
-    Defined in Chapter 2, Eq. (2.42).
+    Defined in Chapter 2, Eq. (2.25).
     """
     return dilate(erode(image, se), se)
 
@@ -218,7 +218,7 @@ def closing(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     >>> bool(closing(a, square(3))[3, 3])
     True
 
-    Defined in Chapter 2, Eq. (2.43).
+    Defined in Chapter 2, Eq. (2.26).
     """
     return erode(dilate(image, se), se)
 
@@ -243,7 +243,7 @@ def boundary(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     >>> int(boundary(a, square(3)).sum())
     8
 
-    Defined in Chapter 2, Eq. (2.44).
+    Defined in Chapter 2, Eq. (2.27).
     """
     eroded = erode(image, se)
     if image.dtype == bool:
