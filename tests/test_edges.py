@@ -191,3 +191,53 @@ def test_edges_reject_colour_and_bad_parameters():
         E.harris_response(np.zeros((8, 8)), block_size=4)
     with pytest.raises(ValueError, match="threshold_rel"):
         E.harris_corners(np.zeros((8, 8)), threshold_rel=2.0)
+
+
+# ----------------------------------------------------------------------------- banded Canny and the fast NMS
+
+def _nms_previous(mag, theta):
+    """The previous whole-image NMS: quantise via degrees mod 180, then one mask per direction."""
+    deg = np.rad2deg(theta) % 180.0
+    bins = np.floor((deg + 22.5) / 45.0).astype(np.int64) % 4
+    H, W = mag.shape
+    p = np.pad(mag, 1)
+    keep = np.zeros((H, W), dtype=bool)
+    for b, (dr, dc) in enumerate(((0, 1), (1, 1), (1, 0), (1, -1))):
+        keep |= (bins == b) & (mag >= p[1 + dr:1 + dr + H, 1 + dc:1 + dc + W]) \
+            & (mag >= p[1 - dr:1 - dr + H, 1 - dc:1 - dc + W])
+    return np.where(keep, mag, 0.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 6), (5, 1), (2, 3), (31, 17)])
+def test_nms_equals_the_previous_implementation_for_any_angle(rng, shape):
+    # angles far outside [-pi, pi] too: the sector is taken mod 4 on integers, not by a float mod 180
+    mag, theta = rng.uniform(0, 10, shape), rng.uniform(-20 * np.pi, 20 * np.pi, shape)
+    assert np.array_equal(E.non_max_suppression(mag, theta), _nms_previous(mag, theta))
+    assert np.array_equal(E.non_max_suppression(mag, theta), _nms_loop(mag, theta))
+
+
+def _canny_whole_image(image, low, high, sigma, l2=True):
+    """Eq. (2.18) as written: each step once on the whole image."""
+    x = image.astype(np.float64)
+    if sigma > 0:
+        x = gaussian_blur(x, sigma)
+    mag, theta = E.gradient_magnitude_direction(x, l2=l2)
+    return E.hysteresis_threshold(E.non_max_suppression(mag, theta), low, high)
+
+
+@pytest.mark.parametrize("name", ["camera", "coins"])
+@pytest.mark.parametrize("sigma,l2", [(1.4, True), (0.0, True), (2.0, False)])
+def test_banded_canny_is_identical_to_the_whole_image_steps(images, name, sigma, l2):
+    # exact: every kept row is computed by the same arithmetic; only rows within the halo are discarded
+    img = images[name]
+    assert np.array_equal(E.canny(img, 50, 100, sigma, l2), _canny_whole_image(img, 50, 100, sigma, l2))
+
+
+@pytest.mark.parametrize("band", [1, 2, 5, 64])
+@pytest.mark.parametrize("shape", [(1, 1), (2, 7), (4, 3), (9, 13), (70, 33)])
+def test_banded_canny_with_tiny_bands_and_images_smaller_than_the_halo(rng, monkeypatch, band, shape):
+    # bands thinner than the halo, images shorter than the blur kernel, a last band that is cut short
+    monkeypatch.setattr(E, "_CANNY_BAND", band)
+    img = rng.uniform(0, 255, shape)
+    for sigma in (0.0, 1.0, 2.5):
+        assert np.array_equal(E.canny(img, 20, 60, sigma), _canny_whole_image(img, 20, 60, sigma))

@@ -141,3 +141,24 @@ def test_hough_rejects_bad_input():
         H.hough_circles_accumulator(np.zeros((9, 9), bool), [0, 3])
     with pytest.raises(ValueError, match="num_peaks"):
         H.hough_circles(np.zeros((9, 9), bool), [3], num_peaks=0)
+
+
+def _accumulator_previous(edges, thetas, rho_res=1.0):
+    """The previous implementation: every (pixel, angle) vote at once, counted bin-major."""
+    h, w = edges.shape
+    d = int(np.ceil(np.hypot(h, w) / rho_res))
+    ys, xs = np.nonzero(edges)
+    rho = xs[:, None] * np.cos(thetas)[None, :] + ys[:, None] * np.sin(thetas)[None, :]
+    bins = np.rint(rho / rho_res).astype(np.int64) + d
+    flat = bins * thetas.size + np.arange(thetas.size)[None, :]
+    return np.bincount(flat.ravel(), minlength=(2 * d + 1) * thetas.size).reshape(2 * d + 1, thetas.size)
+
+
+@pytest.mark.parametrize("rho_res", [1.0, 2.5, 0.7])
+@pytest.mark.parametrize("shape,p", [((1, 1), 1.0), ((3, 200), 0.5), ((300, 400), 0.2), ((50, 60), 0.0)])
+def test_blocked_accumulator_equals_the_previous_implementation(shape, p, rho_res):
+    # one pixel, none at all, and enough pixels (24K) that the angles are split into many blocks
+    e = np.random.default_rng(7).random(shape) < p
+    acc, _, rhos = H.hough_lines_accumulator(e, THETAS, rho_res)
+    assert acc.dtype == np.int64 and acc.flags.c_contiguous and acc.shape == (rhos.size, THETAS.size)
+    np.testing.assert_array_equal(acc, _accumulator_previous(e, THETAS, rho_res))
