@@ -382,3 +382,15 @@ def test_banded_gaussian_matches_cv2_on_a_full_image_with_a_partial_last_band():
 def test_separable_pass_refuses_an_asymmetric_kernel(rng):
     with pytest.raises(ValueError, match="symmetric"):
         F._separable_correlate(_random(rng), np.array([1.0, 2.0, 3.0]), np.ones(3), "reflect")
+
+
+@pytest.mark.parametrize("mode", ["zero", "replicate", "reflect", "symmetric", "wrap"])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 2), (23, 31), (70, 45)])
+def test_separable_pass_as_a_matrix_product_equals_the_shifted_sums(rng, mode, shape):
+    # canny's blur (banded Toeplitz matrices, BLAS) against _separable_correlate: the same sums in another
+    # order, so equal to float64 rounding (atol 1e-12 on values in [0, 255], each a sum of <= 13^2 terms)
+    x = rng.uniform(0, 255, shape)
+    g = F.gaussian_kernel1d(2.0)                        # 13 taps: wider than the smallest images
+    out = np.empty(shape)
+    F._correlate_by_matmul(x, g, g, mode, out=out, block=8)   # several blocks and a cut-short last one
+    assert np.allclose(out, F._separable_correlate(x, g, g, mode), rtol=0, atol=1e-12)

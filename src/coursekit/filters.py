@@ -290,6 +290,44 @@ def _separable_correlate(x: np.ndarray, ky: np.ndarray, kx: np.ndarray, mode: st
     return out
 
 
+def _correlate_by_matmul(x: np.ndarray, ky: np.ndarray, kx: np.ndarray, mode: str, out: np.ndarray,
+                         block: int = 32) -> np.ndarray:
+    """Separable correlation with ``outer(ky, kx)`` as matrix products, in ``out``'s dtype.
+
+    A 1-D correlation of a column with ``ky`` is a product with a banded (Toeplitz) matrix ``K``, row ``i``
+    holding ``ky`` from column ``i`` on; so the pass down the columns for ``block`` output rows is
+    ``K (block, block + 2 ry) @ p (block + 2 ry, Wp)`` and the pass along the rows is the same with the
+    transpose. Most entries of ``K`` are 0, so this does ``(block + 2r) / k`` times the arithmetic of
+    ``_separable_correlate``, but BLAS runs it faster than NumPy runs the k shifted sums. The sums are
+    accumulated in another order, so results differ in the last bits; used by
+    :func:`coursekit.edges.canny` (float32), never by the public filters.
+
+    ``x`` is ``(H, W)`` of any real dtype (converted while it is padded: no full-size copy);
+    ``out`` is an ``(H, W)`` array or view that receives the result.
+    """
+    ry, rx = ky.size // 2, kx.size // 2
+    H, W = x.shape
+    dtype, mode = out.dtype, PAD_MODES[mode]
+    p = (np.zeros if mode == "zero" else np.empty)((H + 2 * ry, W + 2 * rx), dtype)   # as pad(x, (ry, rx), mode)
+    p[ry:ry + H, rx:rx + W] = x
+    if mode != "zero":
+        rows, cols = _pad_index(H, ry, ry, mode), _pad_index(W, rx, rx, mode)
+        p[:ry, rx:rx + W], p[ry + H:, rx:rx + W] = p[ry + rows[:ry], rx:rx + W], p[ry + rows[ry + H:], rx:rx + W]
+        p[:, :rx], p[:, rx + W:] = p[:, rx + cols[:rx]], p[:, rx + cols[rx + W:]]
+    Ky = np.zeros((block, block + 2 * ry), dtype)         # (block, block + 2 ry) banded
+    Kx = np.zeros((block + 2 * rx, block), dtype)         # (block + 2 rx, block) banded, transposed
+    for i in range(block):
+        Ky[i, i:i + ky.size] = ky
+        Kx[i:i + kx.size, i] = kx
+    for y in range(0, H, block):                          # down the columns, in place: rows y:y+h of p
+        h = min(block, H - y)                             # are not read again (matmul buffers the overlap)
+        np.matmul(Ky[:h, :h + 2 * ry], p[y:y + h + 2 * ry], out=p[y:y + h])       # (h, W + 2 rx)
+    for c in range(0, W, block):                          # along the rows
+        w = min(block, W - c)
+        np.matmul(p[:H, c:c + w + 2 * rx], Kx[:w + 2 * rx, :w], out=out[:, c:c + w])  # (H, w)
+    return out
+
+
 def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "reflect") -> np.ndarray:
     """Gaussian smoothing as two 1-D passes: rows with ``G``, then columns with ``G``.
 

@@ -54,7 +54,9 @@ def _scalar_case(label: str, got, expected: float, slips, rtol: float = 1e-9) ->
     if not np.isfinite(got):
         return CaseResult(label, False, f"your answer is {got}; expected a finite number here.")
     rel = abs(got - expected) / max(abs(expected), 1e-300)
-    return CaseResult(label, False, f"your answer is off by {100 * rel:.3g}% (tolerance {rtol:g} relative).")
+    # only the order of magnitude: an exact relative error would give the expected value away
+    size = "less than 1%" if rel < 0.01 else "a few percent" if rel < 0.1 else "10% or more"
+    return CaseResult(label, False, f"your answer is off by {size} (tolerance {rtol:g} relative).")
 
 
 def _array_case(label: str, got, expected: np.ndarray, slips: dict[str, np.ndarray], atol: float,
