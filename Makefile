@@ -10,7 +10,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 
-.PHONY: all book test unit notebooks exercises bench clean distclean
+VENDOR := _vendor
+NPM_PACKAGES := mathjax@3.2.2 requirejs@2.3.7 @jupyter-widgets/html-manager@1.0.6
+
+.PHONY: all book test unit notebooks exercises bench vendor clean distclean
 
 all: book
 
@@ -22,10 +25,25 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (coursekit)" >/dev/null
 	touch $(STAMP)
 
+# The book's JavaScript (MathJax, RequireJS, the widget manager), fetched from the npm registry once and
+# copied into _vendor/static, which Sphinx serves as _static/: pages then work with no network.
+$(VENDOR)/.stamp: Makefile
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/static/html-manager
+	npm install --no-audit --no-fund --silent --prefix $(VENDOR)/npm $(NPM_PACKAGES)
+	cp -r $(VENDOR)/npm/node_modules/mathjax/es5 $(VENDOR)/static/mathjax
+	cp $(VENDOR)/npm/node_modules/requirejs/require.js $(VENDOR)/static/require.js
+	find $(VENDOR)/npm/node_modules/@jupyter-widgets/html-manager/dist -maxdepth 1 -type f ! -name '*.map' \
+	    -exec cp {} $(VENDOR)/static/html-manager/ \;
+	rm -rf $(VENDOR)/npm
+	touch $@
+
+vendor: $(VENDOR)/.stamp
+
 # Execute every chapter (no cache: an edit to src/coursekit must re-run the pages) and fail on
 # any raising cell (nb_execution_raise_on_error) or Sphinx warning (-W).
-book: $(STAMP)
+book: $(STAMP) $(VENDOR)/.stamp
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python tests/check_offline_html.py _build/html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests src/coursekit
@@ -43,4 +61,4 @@ clean:
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(VENDOR)
