@@ -42,8 +42,8 @@ vendor: $(VENDOR)/.stamp
 # Execute every chapter (no cache: an edit to src/coursekit must re-run the pages) and fail on
 # any raising cell (nb_execution_raise_on_error) or Sphinx warning (-W).
 book: $(STAMP) $(VENDOR)/.stamp
-	$(BIN)/jupyter-book build . -W -n --keep-going
-	$(BIN)/python tests/check_offline_html.py _build/html
+	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/python tests/check_built_book.py _build/html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests src/coursekit

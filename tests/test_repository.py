@@ -158,3 +158,26 @@ def test_docstring_equation_citations_exist_in_the_chapter():
                 if int(n) != chapter or f"eq-{chapter}-{k}" not in labels[chapter]:
                     bad.append(f"{py.name}: Eq. ({n}.{k})")
     assert not bad, f"citations of equations that do not exist: {bad}"
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_chapter_offers_its_student_notebook_for_download(path):
+    if not (ROOT / "exercises" / path.name).exists():
+        pytest.fail(f"{path.name} has no exercise notebook exercises/{path.name}")
+    text = "\n".join(_src(c) for c in load_notebook(path)["cells"])
+    assert f"<../exercises/{path.name}>" in text and "{download}" in text
+
+
+COLOUR_BLIND_SAFE = {"gray", "grey", "gray_r", "viridis", "cividis", "magma", "inferno", "plasma",
+                     "viridis_r", "cividis_r", "magma_r", "inferno_r", "binary", "Greys", "Greys_r", "RdBu",
+                     "RdBu_r", "PuOr", "PuOr_r", "BrBG", "twilight", "twilight_shifted"}
+
+
+@pytest.mark.parametrize("path", chapter_notebooks() + solution_notebooks(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_figures_use_colour_blind_safe_colormaps(path):
+    """Perceptually uniform or diverging maps readable with common colour-vision deficiencies (no jet/hsv)."""
+    used = set()
+    for cell in load_notebook(path)["cells"]:
+        if cell["cell_type"] == "code":
+            used |= set(re.findall(r"cmap\s*=\s*['\"]([A-Za-z_]+)['\"]", _src(cell)))
+    assert used <= COLOUR_BLIND_SAFE, f"{path.name} uses {sorted(used - COLOUR_BLIND_SAFE)}"

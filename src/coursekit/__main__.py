@@ -1,4 +1,5 @@
-"""Command line: ``python -m coursekit exercises`` regenerates the students' notebooks."""
+"""Command line: ``python -m coursekit exercises`` regenerates the students' notebooks;
+``python -m coursekit grade`` grades submissions (see :mod:`coursekit.grader.cli`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("exercises", help="regenerate exercises/ (stubs) from solutions/ (the single source)")
     ex.add_argument("--solutions", default="solutions", type=Path)
     ex.add_argument("--out", default="exercises", type=Path)
+    from .grader.cli import add_parser as add_grade_parser
+
+    add_grade_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "exercises":
@@ -21,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_exercises(args.solutions, args.out):
             print(f"wrote {path}")
         return 0
+    if args.command == "grade":
+        from .grader.cli import run
+
+        return run(args)
     return 2  # pragma: no cover - argparse already rejects unknown commands
 
 

@@ -167,6 +167,7 @@ def hysteresis_threshold(magnitude, low: float, high: float) -> np.ndarray:
     1. Weak set: pixels with magnitude > low. Strong set: magnitude > high.
     2. Split the weak set into 8-connected components.
     3. Keep every component that contains at least one strong pixel.
+
     The labelling in step 2 uses ``scipy.ndimage.label`` — connected components are a building block
     here, not the lesson (Chapter 2's morphology section builds them from scratch).
 
@@ -332,7 +333,7 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
     """Harris corner response ``R = det(M) - k trace(M)^2`` of the structure tensor ``M``.
 
     ``M = sum_window w [[gx^2, gx gy], [gx gy, gy^2]]``: large R → corner (both eigenvalues large),
-    negative R → edge (one large), |R| small → flat.
+    negative R → edge (one large), ``|R|`` small → flat.
 
     Parameters
     ----------

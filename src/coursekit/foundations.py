@@ -7,10 +7,10 @@ and the error measures used to compare an image with a reference (MSE, PSNR).
 
 References
 ----------
-.. [1] C. E. Shannon, "Communication in the presence of noise", Proc. IRE 37(1), 1949
-       (the sampling theorem).
-.. [2] B. M. Oliver, J. R. Pierce and C. E. Shannon, "The philosophy of PCM",
-       Proc. IRE 36(11), 1948 (quantisation noise).
+- C. E. Shannon, "Communication in the presence of noise", Proc. IRE 37(1), 1949
+  (the sampling theorem).
+- B. M. Oliver, J. R. Pierce and C. E. Shannon, "The philosophy of PCM",
+  Proc. IRE 36(11), 1948 (quantisation noise).
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ as the fast path that the definition is compared with.
 
 References
 ----------
-.. [1] J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of
-   complex Fourier series", Math. Comp. 19 (1965).
-.. [2] N. Ahmed, T. Natarajan and K. R. Rao, "Discrete cosine transform",
-   IEEE Trans. Computers C-23 (1974).
+- J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of
+  complex Fourier series", Math. Comp. 19 (1965).
+- N. Ahmed, T. Natarajan and K. R. Rao, "Discrete cosine transform",
+  IEEE Trans. Computers C-23 (1974).
 """
 
 from __future__ import annotations

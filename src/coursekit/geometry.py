@@ -6,11 +6,11 @@ scikit-image; a 3×3 matrix ``H`` maps *source* points to *destination* points.
 
 References
 ----------
-.. [1] R. Hartley, "In defense of the eight-point algorithm", IEEE TPAMI 19(6) (1997) — why
-   the points must be normalised before the DLT.
-.. [2] R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed.
-   (2004), Sec. 2.4 (the hierarchy of transformations) and Alg. 4.2 (normalised DLT).
-.. [3] G. Wolberg, *Digital Image Warping* (1990), Ch. 3 (forward vs inverse mapping).
+- R. Hartley, "In defense of the eight-point algorithm", IEEE TPAMI 19(6) (1997) — why
+  the points must be normalised before the DLT.
+- R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed.
+  (2004), Sec. 2.4 (the hierarchy of transformations) and Alg. 4.2 (normalised DLT).
+- G. Wolberg, *Digital Image Warping* (1990), Ch. 3 (forward vs inverse mapping).
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
     2. ``rho = x cos(theta) + y sin(theta)`` for all pixels and angles: one matrix product
        ``[cos sin] @ [x; y]`` of shapes (T, 2) @ (2, N).
     3. Round to a bin, then count with ``np.bincount`` on the flattened (angle, bin) index.
+
     With ``rho_res = 1`` this is the accumulator of ``skimage.transform.hough_line``.
 
     Two choices make it fast. Steps 2-3 run on a block of angles at a time, so the (b, N) temporaries

@@ -174,6 +174,7 @@ def equalize_hist(image: np.ndarray) -> np.ndarray:
     1. Histogram ``h`` (:func:`histogram`), cumulative sum ``cdf``.
     2. ``cdf_min`` = the cdf at the darkest level present, ``N = H * W``.
     3. A look-up table ``lut[k] = round(255 (cdf[k] - cdf_min) / (N - cdf_min))``, applied as ``lut[image]``.
+
     A constant image is returned unchanged (the mapping is undefined: ``N = cdf_min``).
     This is what ``cv2.equalizeHist`` computes; ``skimage.exposure.equalize_hist``
     returns ``cdf / N`` as float instead.
@@ -247,6 +248,7 @@ def otsu_threshold(image: np.ndarray) -> int:
     1. Normalised histogram ``p_k``.
     2. For every ``t``: ``omega(t) = sum_{k<=t} p_k``, ``mu(t) = sum_{k<=t} k p_k``, ``mu_T = mu(255)``.
     3. ``sigma_B^2(t) = (mu_T omega(t) - mu(t))^2 / (omega(t) (1 - omega(t)))``; return its argmax.
+
     Maximising the between-class variance is the same as minimising the within-class
     variance, because the two add up to the total variance, which does not depend on ``t``.
 

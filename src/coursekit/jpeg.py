@@ -11,12 +11,12 @@ real encoder's Huffman code costs at most one extra bit per symbol, plus headers
 
 References
 ----------
-.. [1] ITU-T T.81 | ISO/IEC 10918-1, "Digital compression and coding of continuous-tone
-   still images" (1992), Annex K (example tables) and Figure A.6 (zigzag).
-.. [2] E. Hamilton, "JPEG File Interchange Format, version 1.02" (1992), section "Conversion
-   to and from RGB".
-.. [3] G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4) (1991).
-.. [4] Independent JPEG Group, libjpeg ``jcparam.c``: ``jpeg_quality_scaling``.
+- ITU-T T.81 | ISO/IEC 10918-1, "Digital compression and coding of continuous-tone
+  still images" (1992), Annex K (example tables) and Figure A.6 (zigzag).
+- E. Hamilton, "JPEG File Interchange Format, version 1.02" (1992), section "Conversion
+  to and from RGB".
+- G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4) (1991).
+- Independent JPEG Group, libjpeg ``jcparam.c``: ``jpeg_quality_scaling``.
 """
 
 from __future__ import annotations
@@ -519,6 +519,7 @@ def jpeg_compress(image: np.ndarray, quality: int = 75, subsample: bool = True) 
     1. RGB → YCbCr (:func:`rgb_to_ycbcr`); 2. chroma 4:2:0 (:func:`subsample_420`);
     3. per plane: subtract 128, 8×8 DCT, quantise with the luminance or chrominance table;
     4. estimate bits; 5. decode: dequantise, inverse DCT, add 128, upsample chroma, back to RGB,
+
     clip to 0..255 and round.
 
     Examples

@@ -93,6 +93,7 @@ def match_template(image: np.ndarray, template: np.ndarray, method: str = "ncc")
     1. Window sums ``S1 = sum I`` and ``S2 = sum I^2`` from integral images (:func:`window_sums`).
     2. Cross term ``C = sum T I`` (:func:`cross_correlation`), with ``T' = T - mean(T)`` for NCC.
     3. SSD ``= S2 - 2 C + sum T^2``; NCC ``= C' / sqrt((S2 - S1^2 / n) * sum T'^2)``, n = h w.
+
     The image is shifted by its mean first; neither score changes, but the variances lose
     less precision to cancellation.
 

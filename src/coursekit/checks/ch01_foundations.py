@@ -284,3 +284,13 @@ def check_sample(student: Callable, rng: np.random.Generator) -> list[CaseResult
         # Means of at most 25 float64 values: any summation order agrees to ~1e-13 of 255.
         results.append(_array_case(label, got, expected, _sample_slips(img, factor, prefilter), atol=1e-9))
     return results
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch01.mse": "coursekit.foundations.mse",
+    "ch01.psnr": "coursekit.foundations.psnr",
+    "ch01.quantize": "coursekit.foundations.quantize",
+    "ch01.sample": "coursekit.foundations.sample",
+}

@@ -100,3 +100,13 @@ def check_non_max_suppression(student, rng: np.random.Generator) -> list[grading
         student, non_max_suppression, cases, atol=1e-9,
         hint="quantise the angle mod 180° to 0/45/90/135, remember y points down (rows), "
              "keep pixels >= both neighbours, and treat neighbours outside the image as 0.")
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch02.gaussian_kernel1d": "coursekit.filters.gaussian_kernel1d",
+    # convolve2d is correlate2d with a flipped kernel: calling either is the shortcut
+    "ch02.convolve2d": ("coursekit.filters.convolve2d", "coursekit.filters.correlate2d"),
+    "ch02.non_max_suppression": "coursekit.edges.non_max_suppression",
+}

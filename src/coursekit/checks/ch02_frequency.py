@@ -161,3 +161,13 @@ def check_bilinear_sample(student, rng: np.random.Generator) -> list[CaseResult]
     hint = ("a = x − floor(x) weighs the right neighbour, b = y − floor(y) the lower one; image rows "
             "are y; a neighbour outside the image contributes 0; colour images keep their channel axis.")
     return compare_cases(student, geometry.bilinear_sample, cases, atol=1e-9, hint=hint)
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch02.dct_matrix": "coursekit.frequency.dct_matrix",
+    "ch02.zigzag_indices": "coursekit.jpeg.zigzag_indices",
+    "ch02.estimate_homography": "coursekit.geometry.estimate_homography",
+    "ch02.bilinear_sample": "coursekit.geometry.bilinear_sample",
+}

@@ -147,3 +147,12 @@ def check_erode(student, rng: np.random.Generator) -> list[CaseResult]:
                 msg += " Hint: you remove too many pixels — is the square centred on the pixel (offsets -r..r)?"
         results.append(CaseResult(label, not msg, msg))
     return results
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch02.equalize_hist": "coursekit.intensity.equalize_hist",
+    "ch02.otsu_threshold": "coursekit.intensity.otsu_threshold",
+    "ch02.erode": "coursekit.morphology.erode",
+}

@@ -1,0 +1,114 @@
+"""``coursekit grade``: the command line of the grader.
+
+::
+
+    coursekit grade exercises/01_foundations.ipynb --out grading/        # one student: score.json, score.md
+    coursekit grade submissions/*/ --jobs 4 --out grades/                # a batch: grades/<student>/…, gradebook.csv
+    coursekit grade sub.ipynb --checks private_checks/ --master solutions/ --timeout 60 --memory-mb 2048
+
+Exit status: 0 when at least one notebook was graded (whatever the score), 1 when nothing could be graded,
+2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .report import score_document, write_gradebook, write_reports
+from .runner import Student, find_notebooks, grade_students
+from .sandbox import Limits
+from .submission import MasterIndex
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("grade", help="grade students' exercise notebooks against the master copies",
+                       description="Grade exercise notebooks. A file argument is one student's notebook; a "
+                                   "directory argument is one student (every notebook below it) and "
+                                   "switches to batch mode: reports in OUT/<student>/ and OUT/gradebook.csv.")
+    p.add_argument("paths", nargs="+", type=Path, metavar="SUBMISSION", help="notebook files or student folders")
+    p.add_argument("--out", type=Path, default=Path("grading"), help="where reports go (default: grading/)")
+    p.add_argument("--master", type=Path, default=None,
+                   help="folder of the solved master notebooks (default: solutions/ here or in the coursekit checkout)")
+    p.add_argument("--checks", type=Path, default=None, help="folder of private check modules chNN_*.py")
+    p.add_argument("--jobs", type=int, default=1, help="exercises graded in parallel (default 1)")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds per exercise (default 60)")
+    p.add_argument("--memory-mb", type=int, default=2048, help="memory per exercise in MB (default 2048)")
+    p.add_argument("--quiet", action="store_true", help="print only the totals")
+
+
+def _default_master() -> Path | None:
+    import coursekit
+
+    for candidate in (Path.cwd() / "solutions", Path(coursekit.__file__).resolve().parents[2] / "solutions"):
+        if any(candidate.glob("*.ipynb")):
+            return candidate
+    return None
+
+
+def _read_private(directory: Path) -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("ch[0-9][0-9]*.py"))}
+
+
+def _students(paths: list[Path]) -> tuple[list[Student], bool]:
+    """One student for all file arguments, or (batch) one per folder, plus one per loose file."""
+    batch = any(p.is_dir() for p in paths)
+    if not batch:
+        return [Student("", list(paths))], False
+    students, seen = [], set()
+    for p in paths:
+        name = (p.resolve().name if p.is_dir() else p.stem) or "student"
+        base, n = name, 1
+        while name in seen:
+            n += 1
+            name = f"{base}-{n}"
+        seen.add(name)
+        if p.is_dir():
+            found = find_notebooks(p)
+            students.append(Student(name, found, [] if found else [f"{p}: no notebooks (*.ipynb) in this folder."]))
+        else:
+            students.append(Student(name, [p]))
+    return students, True
+
+
+def run(args: argparse.Namespace) -> int:
+    master_dir = args.master or _default_master()
+    if master_dir is None or not master_dir.is_dir():
+        print(f"coursekit grade: cannot find the master notebooks{f' in {master_dir}' if master_dir else ''}; "
+              "pass --master DIR (the course's solutions/).", file=sys.stderr)
+        return 2
+    if args.checks is not None and not args.checks.is_dir():
+        print(f"coursekit grade: --checks {args.checks} is not a folder.", file=sys.stderr)
+        return 2
+    if args.jobs < 1 or args.timeout <= 0 or args.memory_mb < 64:
+        print("coursekit grade: --jobs must be >= 1, --timeout > 0 and --memory-mb >= 64.", file=sys.stderr)
+        return 2
+    masters = MasterIndex(master_dir)
+    private = _read_private(args.checks) if args.checks else {}
+    limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
+    students, batch = _students(args.paths)
+    reports = grade_students(students, masters, limits, jobs=args.jobs, private=private)
+    docs = [score_document(r, limits, private_checks=bool(private)) for r in reports]
+    graded = 0
+    for doc in docs:
+        write_reports(doc, args.out / doc["student"] if batch else args.out)
+        who = f"{doc['student']}: " if batch else ""
+        for nb in doc["notebooks"]:
+            if nb["status"] == "graded":
+                graded += 1
+                print(f"{who}{nb['path']}: {nb['points']:g} / {nb['max_points']:g} points")
+                if not args.quiet:
+                    for e in nb["exercises"]:
+                        print(f"    {e['id']}: {e['points']:g} / {e['max_points']:g} {e['status']}"
+                              + (f" — {e['message']}" if e["message"] else ""))
+        for problem in doc["problems"]:
+            print(f"{who}not graded: {problem}")
+    if batch:
+        write_gradebook(docs, args.out / "gradebook.csv")
+        print(f"wrote {args.out / 'gradebook.csv'} and {len(docs)} reports under {args.out}/")
+    else:
+        print(f"wrote {args.out / 'score.json'} and {args.out / 'score.md'}")
+    return 0 if graded else 1

@@ -1,0 +1,327 @@
+"""`coursekit grade` through its command line: honest scores whatever a submission does (issue 3).
+
+The submissions are built at test time from solutions/ and exercises/ (chapter 1: four exercises worth
+1 + 2 + 2 + 3 = 8 points), then graded in one batch run with --jobs 2 and --timeout 5; each test reads
+its student's score.json. Hand-made broken files live in tests/fixtures/submissions/.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, load_notebook
+from coursekit.__main__ import main
+
+FIXTURES = ROOT / "tests" / "fixtures" / "submissions"
+CH01 = "01_foundations.ipynb"
+POINTS = {"ch01.mse": 1, "ch01.psnr": 2, "ch01.quantize": 2, "ch01.sample": 3}
+SECRET = "PRIVATE_CHECK_MARKER_5e1b"   # appears only in the private check's source
+
+
+# ----------------------------------------------------------------------------- building the fixtures
+
+def _cells(nb, eid, tag):
+    return [c for c in nb["cells"] if tag in c["metadata"].get("tags", [])
+            and c["metadata"]["exercise"]["id"] == eid]
+
+
+def _set_exercise(nb, eid, source):
+    _cells(nb, eid, "exercise")[0]["source"] = source
+
+
+def _mixed(solved: set[str]) -> dict:
+    """The stub notebook with the solutions of the exercises in ``solved`` pasted in."""
+    nb, sol = load_notebook(ROOT / "exercises" / CH01), load_notebook(ROOT / "solutions" / CH01)
+    for eid in solved:
+        _set_exercise(nb, eid, "".join(_cells(sol, eid, "exercise")[0]["source"]))
+    return nb
+
+
+def build_submissions(root: Path) -> dict[str, Path]:
+    """One folder per student, each holding one notebook (or a hand-made broken file)."""
+    full = load_notebook(ROOT / "solutions" / CH01)
+    nbs: dict[str, tuple[str, object]] = {"blank": (CH01, load_notebook(ROOT / "exercises" / CH01)),
+                                          "full": (CH01, full),
+                                          "partly": (CH01, _mixed({"ch01.mse", "ch01.quantize"}))}
+
+    nb = copy.deepcopy(full)                      # check cells edited and deleted: restored, flagged
+    _cells(nb, "ch01.mse", "check")[0]["source"] = 'print("ok")'
+    nb["cells"].remove(_cells(nb, "ch01.psnr", "check")[0])
+    nbs["tampered"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)
+    nb["cells"].remove(_cells(nb, "ch01.psnr", "exercise")[0])
+    nbs["deleted"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)
+    cell = _cells(nb, "ch01.quantize", "exercise")[0]
+    twin = dict(copy.deepcopy(cell), id="my-copy")
+    nb["cells"].insert(nb["cells"].index(cell) + 1, twin)
+    nbs["duplicated"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)
+    _set_exercise(nb, "ch01.sample", "def sample(image, factor, prefilter=False):\n    while True:\n        pass\n")
+    nbs["loop"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)
+    _set_exercise(nb, "ch01.mse", "def mse(reference, test):\n    raise ValueError('boom')\n")
+    _set_exercise(nb, "ch01.psnr", "def psnr(reference, test, data_range:\n    return 0\n")   # syntax error
+    nbs["raising"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)
+    _set_exercise(nb, "ch01.mse", "import sys\n\ndef mse(reference, test):\n    sys.exit(0)\n")
+    _set_exercise(nb, "ch01.quantize", "import sys\nsys.exit(3)\n")
+    _set_exercise(nb, "ch01.sample", "import ctypes\n\ndef sample(image, factor, prefilter=False):\n"
+                                     "    return ctypes.string_at(0)\n")                      # a segfault
+    nbs["exits"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)   # one shortcut in plain sight, one only the run-time detector can see
+    _set_exercise(nb, "ch01.mse", "from coursekit.foundations import mse as _m\n\n"
+                                  "def mse(reference, test):\n    return _m(reference, test)\n")
+    _set_exercise(nb, "ch01.psnr", "import importlib\n\ndef psnr(reference, test, data_range):\n"
+                                   "    mod = importlib.import_module('coursekit.' + 'found' + 'ations')\n"
+                                   "    return getattr(mod, 'ps' + 'nr')(reference, test, data_range)\n")
+    nbs["shortcut"] = (CH01, nb)
+
+    nb = copy.deepcopy(full)
+    nb["nbformat"] = 3
+    nbs["old_format"] = (CH01, nb)
+
+    nb = json.loads(json.dumps(full).replace('"ch01.', '"ch09.'))
+    nbs["wrong_chapter"] = (CH01, nb)
+    nbs["misnamed"] = ("02_image_processing.ipynb", full)
+
+    paths = {}
+    for name, (filename, content) in nbs.items():
+        (root / name).mkdir()
+        paths[name] = root / name / filename
+        paths[name].write_text(json.dumps(content, indent=1), encoding="utf-8")
+    for name in ("invalid_json", "empty", "not_a_notebook"):
+        (root / name).mkdir()
+        paths[name] = root / name / f"{name}.ipynb"
+        paths[name].write_bytes((FIXTURES / f"{name}.ipynb").read_bytes())
+    (root / "nothing").mkdir()
+    paths["nothing"] = root / "nothing"
+    return paths
+
+
+def _fingerprint(paths):
+    return {n: (p.read_bytes(), p.stat().st_mtime_ns) for n, p in paths.items() if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = tmp_path_factory.mktemp("submissions")
+    paths = build_submissions(root)
+    before = _fingerprint(paths)
+    out = tmp_path_factory.mktemp("grades")
+    code = main(["grade", *map(str, sorted(root.iterdir())), "--out", str(out), "--jobs", "2", "--timeout", "5",
+                 "--master", str(ROOT / "solutions")])
+    scores = {p.name: json.loads((p / "score.json").read_text()) for p in out.iterdir() if p.is_dir()}
+    return {"code": code, "out": out, "paths": paths, "before": before, "scores": scores}
+
+
+def _exercises(score) -> dict[str, dict]:
+    (nb,) = score["notebooks"]
+    return {e["id"]: e for e in nb["exercises"]}
+
+
+def _points(score) -> dict[str, float]:
+    return {eid: e["points"] for eid, e in _exercises(score).items()}
+
+
+# ----------------------------------------------------------------------------- scores of each fixture
+
+def test_batch_grading_exits_zero_and_writes_every_report(batch):
+    assert batch["code"] == 0
+    assert set(batch["scores"]) == set(batch["paths"])
+    for name in batch["scores"]:
+        assert (batch["out"] / name / "score.md").read_text().startswith(f"## Grading report — {name}")
+
+
+def test_blank_stubs_score_zero_as_not_done(batch):
+    ex = _exercises(batch["scores"]["blank"])
+    assert {e["status"] for e in ex.values()} == {"not-done"}
+    assert batch["scores"]["blank"]["points"] == 0 and batch["scores"]["blank"]["max_points"] == 8
+
+
+def test_full_solutions_score_full_marks(batch):
+    score = batch["scores"]["full"]
+    assert _points(score) == POINTS and score["points"] == 8
+    assert all(e["flags"] == [] and all(c["passed"] for c in e["cases"]) for e in _exercises(score).values())
+
+
+def test_partly_solved_scores_only_the_solved_exercises(batch):
+    assert _points(batch["scores"]["partly"]) == {"ch01.mse": 1, "ch01.psnr": 0, "ch01.quantize": 2, "ch01.sample": 0}
+
+
+def test_tampered_check_cells_are_restored_and_flagged(batch):
+    ex = _exercises(batch["scores"]["tampered"])
+    assert _points(batch["scores"]["tampered"]) == POINTS
+    assert any("check cell edited" in f for f in ex["ch01.mse"]["flags"])
+    assert any("check cell deleted" in f for f in ex["ch01.psnr"]["flags"])
+
+
+def test_deleted_exercise_cell_costs_only_that_exercise(batch):
+    ex = _exercises(batch["scores"]["deleted"])
+    assert ex["ch01.psnr"]["status"] == "missing"
+    assert _points(batch["scores"]["deleted"]) == dict(POINTS, **{"ch01.psnr": 0})
+
+
+def test_duplicated_exercise_cell_costs_only_that_exercise(batch):
+    ex = _exercises(batch["scores"]["duplicated"])
+    assert ex["ch01.quantize"]["status"] == "duplicated"
+    assert _points(batch["scores"]["duplicated"]) == dict(POINTS, **{"ch01.quantize": 0})
+
+
+def test_infinite_loop_is_stopped_by_the_time_limit(batch):
+    ex = _exercises(batch["scores"]["loop"])
+    assert ex["ch01.sample"]["status"] == "timeout" and ex["ch01.sample"]["runtime_s"] < 30
+    assert _points(batch["scores"]["loop"]) == dict(POINTS, **{"ch01.sample": 0})
+
+
+def test_raising_exercise_and_syntax_error_cost_only_their_points(batch):
+    ex = _exercises(batch["scores"]["raising"])
+    assert ex["ch01.mse"]["status"] == "failed"
+    assert "ValueError: boom" in ex["ch01.mse"]["cases"][0]["hint"]
+    assert ex["ch01.psnr"]["status"] == "error" and "syntax error" in ex["ch01.psnr"]["message"]
+    assert batch["scores"]["raising"]["points"] == 5
+
+
+def test_sys_exit_and_a_segfault_cost_only_their_exercise(batch):
+    ex = _exercises(batch["scores"]["exits"])
+    assert "sys.exit" in ex["ch01.mse"]["message"] and "sys.exit" in ex["ch01.quantize"]["message"]
+    assert ex["ch01.sample"]["status"] == "crashed" and "SIGSEGV" in ex["ch01.sample"]["message"]
+    assert _points(batch["scores"]["exits"]) == {"ch01.mse": 0, "ch01.psnr": 2, "ch01.quantize": 0, "ch01.sample": 0}
+
+
+def test_calling_the_reference_implementation_scores_zero_and_is_flagged(batch):
+    ex = _exercises(batch["scores"]["shortcut"])
+    assert _points(batch["scores"]["shortcut"]) == dict(POINTS, **{"ch01.mse": 0, "ch01.psnr": 0})
+    for eid in ("ch01.mse", "ch01.psnr"):
+        assert ex[eid]["status"] == "reference-used"
+        assert any(f.startswith("used the reference implementation") for f in ex[eid]["flags"])
+    assert any("your cell reaches" in f for f in ex["ch01.mse"]["flags"])          # seen statically
+    assert [f for f in ex["ch01.psnr"]["flags"] if "reference" in f] == [
+        "used the reference implementation (your function called it while being checked)."]  # only at run time
+
+
+@pytest.mark.parametrize("name, words", [
+    ("invalid_json", "invalid JSON"), ("empty", "empty"), ("not_a_notebook", "not a notebook"),
+    ("old_format", "nbformat=3"), ("wrong_chapter", "wrong chapter"), ("misnamed", "wrong chapter"),
+    ("nothing", "no notebooks"),
+])
+def test_bad_input_gets_one_clear_line(batch, name, words):
+    score = batch["scores"][name]
+    assert score["points"] == 0 and score["max_points"] == 0
+    (problem,) = score["problems"]
+    assert words in problem and "\n" not in problem and "Traceback" not in problem
+    assert words in (batch["out"] / name / "score.md").read_text()
+
+
+def test_submissions_are_never_modified(batch):
+    assert _fingerprint(batch["paths"]) == batch["before"]
+
+
+def test_gradebook_has_a_row_per_notebook(batch):
+    with open(batch["out"] / "gradebook.csv", newline="") as f:
+        rows = {r["student"]: r for r in csv.DictReader(f)}
+    assert set(rows) == set(batch["paths"])
+    assert rows["partly"]["ch01.quantize"] == "2" and rows["partly"]["points"] == "3"
+    assert rows["full"]["points"] == "8" and rows["empty"]["status"] == "not-graded"
+
+
+def test_score_json_records_its_schema_and_environment(batch):
+    score = batch["scores"]["full"]
+    assert score["schema_version"] == 1 and score["tool"]["name"] == "coursekit"
+    (nb,) = score["notebooks"]
+    assert len(nb["sha256"]) == 64 and nb["chapter"] == "ch01"
+    env = score["grading_environment"]
+    assert env["network"] in ("network-namespace", "sockets-disabled") and env["timeout_s"] == 5
+
+
+# ----------------------------------------------------------------------------- runs of their own
+
+def _without_timings(score):
+    score = copy.deepcopy(score)
+    for nb in score["notebooks"]:
+        for e in nb["exercises"]:
+            e.pop("runtime_s")
+    return score
+
+
+def test_grading_twice_gives_identical_scores(batch, tmp_path):
+    partly = batch["paths"]["partly"]
+    assert main(["grade", str(partly), "--out", str(tmp_path), "--timeout", "30"]) == 0
+    again = json.loads((tmp_path / "score.json").read_text())
+    first = batch["scores"]["partly"]
+    first["student"], first["grading_environment"]["timeout_s"] = "", 30.0
+    assert _without_timings(again) == _without_timings(first)
+
+
+PRIVATE_CHECK = f'''
+"""Instructor-only check: tiny images. {SECRET}"""
+import numpy as np
+from coursekit import foundations
+from coursekit.grading import compare_cases
+
+def check_mse(student, rng):
+    x = rng.random((3, 3))
+    y = x + 1.0  # {SECRET}
+    return compare_cases(student, foundations.mse, [("tiny 3x3 images", (x, y), {{}})], atol=1e-12)
+'''
+
+
+def test_private_checks_fail_a_wrong_answer_and_stay_private(tmp_path, capsys):
+    checks = tmp_path / "private"
+    checks.mkdir()
+    (checks / "ch01_private.py").write_text(PRIVATE_CHECK)
+    nb = load_notebook(ROOT / "solutions" / CH01)   # right on every public case, wrong on small images
+    _set_exercise(nb, "ch01.mse", "def mse(reference, test):\n    d = reference.astype(np.float64) - "
+                                  "test.astype(np.float64)\n    return float(np.mean(d ** 2)) if d.size > 100 else 0.0\n")
+    for name, content in (("honest", load_notebook(ROOT / "solutions" / CH01)), ("sly", nb)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / CH01).write_text(json.dumps(content))
+    out = tmp_path / "out"
+    assert main(["grade", str(tmp_path / "honest"), str(tmp_path / "sly"), "--out", str(out), "--jobs", "2",
+                 "--checks", str(checks)]) == 0
+    honest = json.loads((out / "honest" / "score.json").read_text())
+    sly = json.loads((out / "sly" / "score.json").read_text())
+    assert honest["points"] == 8 and sly["points"] == 7
+    labels = [c["label"] for c in _exercises(sly)["ch01.mse"]["cases"] if not c["passed"]]
+    assert labels == ["additional check: tiny 3x3 images"]
+    printed = capsys.readouterr()
+    outputs = [printed.out, printed.err] + [p.read_text() for p in out.rglob("*") if p.is_file()]
+    assert not any(SECRET in text or "def check_mse" in text for text in outputs)
+
+
+def test_full_solutions_of_chapter_2_score_full_marks(tmp_path):
+    assert main(["grade", str(ROOT / "solutions" / "02_image_processing.ipynb"), "--out", str(tmp_path),
+                 "--jobs", "2"]) == 0
+    score = json.loads((tmp_path / "score.json").read_text())
+    assert score["points"] == score["max_points"] == 28
+    assert {e["status"] for e in score["notebooks"][0]["exercises"]} == {"passed"}
+
+
+def test_python_m_coursekit_grade_exits_nonzero_when_nothing_is_gradeable(tmp_path):
+    env = dict(os.environ, PYTHONPATH="")
+    run = subprocess.run([sys.executable, "-m", "coursekit", "grade", str(FIXTURES / "empty.ipynb"),
+                          str(FIXTURES / "invalid_json.ipynb"), "--out", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    assert run.stdout.count("not graded:") == 2
+    assert json.loads((tmp_path / "score.json").read_text())["points"] == 0
+
+
+def test_exercises_subcommand_still_works(tmp_path):
+    assert main(["exercises", "--solutions", str(ROOT / "solutions"), "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb"))
