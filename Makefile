@@ -13,7 +13,7 @@ JOBS   ?= 2
 VENDOR := _vendor
 NPM_PACKAGES := mathjax@3.2.2 requirejs@2.3.7 @jupyter-widgets/html-manager@1.0.6
 
-.PHONY: all book test unit notebooks exercises bench vendor clean distclean
+.PHONY: all book test browser-test unit notebooks exercises bench vendor clean distclean
 
 all: book
 
@@ -46,9 +46,16 @@ book: $(STAMP) $(VENDOR)/.stamp
 	$(BIN)/python tests/check_built_book.py _build/html
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests src/coursekit
+	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/browser tests src/coursekit
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --tb=short solutions/
 	$(MAKE) --no-print-directory book
+	$(MAKE) --no-print-directory browser-test
+
+# Headless Chromium against the built book: console errors, images, fonts, math, widgets, sliders, links,
+# search, screenshots (_build/screenshots). install_browser.sh installs Debian's chromium if it is missing.
+browser-test: $(STAMP)
+	sh tests/browser/install_browser.sh
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/browser --book _build/html
 
 exercises: $(STAMP)
 	$(BIN)/python -m coursekit exercises --solutions solutions --out exercises

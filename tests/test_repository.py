@@ -181,3 +181,12 @@ def test_figures_use_colour_blind_safe_colormaps(path):
         if cell["cell_type"] == "code":
             used |= set(re.findall(r"cmap\s*=\s*['\"]([A-Za-z_]+)['\"]", _src(cell)))
     assert used <= COLOUR_BLIND_SAFE, f"{path.name} uses {sorted(used - COLOUR_BLIND_SAFE)}"
+
+
+def test_every_coursekit_module_is_in_the_api_reference():
+    api = (ROOT / "book" / "api.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"automodule:: (coursekit[\w.]*)", api))
+    src = ROOT / "src" / "coursekit"
+    modules = {"coursekit." + p.stem for p in src.glob("*.py") if not p.stem.startswith("_")}
+    modules |= {"coursekit." + p.parent.name for p in src.glob("*/__init__.py") if p.parent.name != "checks"}
+    assert modules <= documented, f"modules missing from book/api.md: {sorted(modules - documented)}"

@@ -33,3 +33,12 @@ def test_frame_slider_links_slider_index_to_stack():
 def test_frame_slider_rejects_mismatched_labels():
     with pytest.raises(ValueError, match="one label per frame"):
         frame_slider([b"x"], ["a", "b"])
+
+
+def test_every_frame_has_alt_text():
+    frames = render_frames(_draw, [1, 2])
+    box = frame_slider(frames, ["1", "2"], description="slope", alt="A line")
+    _, stack = box.children
+    assert ['alt="A line (slope = 1)"' in stack.children[0].value, 'alt="A line (slope = 2)"' in stack.children[1].value] == [True, True]
+    with pytest.raises(ValueError, match="alt text per frame"):
+        frame_slider(frames, ["1", "2"], alt=["only one"])

@@ -48,7 +48,7 @@ def render_frames(draw: Callable, values: Sequence, dpi: int = 80, figsize=(8, 3
 
 
 def frame_slider(frames: Sequence[bytes], labels: Sequence, description: str = "value",
-                 value_index: int = 0, width: str = "640px"):
+                 value_index: int = 0, width: str = "640px", alt: str | Sequence[str] | None = None):
     """A slider that flips between precomputed PNG frames, with or without a kernel.
 
     Parameters
@@ -61,24 +61,46 @@ def frame_slider(frames: Sequence[bytes], labels: Sequence, description: str = "
         The slider's caption.
     value_index : int
         The position shown first.
+    width : str
+        CSS width of the slider and the images.
+    alt : str or sequence of str, optional
+        Alt text of the frames: one string per frame, or one string that is completed with
+        ``" (description = label)"``. Default: ``"<description> = <label>"``.
 
     Returns
     -------
     ipywidgets.VBox
         The slider above the stack of images.
+
+    Notes
+    -----
+    Each frame is an ``ipywidgets.HTML`` holding an ``<img>`` with a data URL, because
+    ``ipywidgets.Image`` has no alt attribute; a screen reader then describes every frame.
     """
+    import base64
+    import html as html_lib
+
     import ipywidgets as w
 
     if len(frames) == 0 or len(frames) != len(labels):
         raise ValueError(f"need one label per frame, got {len(frames)} frames and {len(labels)} labels.")
     if not 0 <= value_index < len(frames):
         raise ValueError(f"value_index must be in [0, {len(frames) - 1}], got {value_index}.")
+    if alt is None:
+        alts = [f"{description} = {lab}" for lab in labels]
+    elif isinstance(alt, str):
+        alts = [f"{alt} ({description} = {lab})" for lab in labels]
+    else:
+        alts = [str(a) for a in alt]
+        if len(alts) != len(frames):
+            raise ValueError(f"need one alt text per frame, got {len(alts)} for {len(frames)} frames.")
     options = [(str(lab), i) for i, lab in enumerate(labels)]
     slider = w.SelectionSlider(options=options, index=value_index, description=description,
                                continuous_update=True, style={"description_width": "initial"},
                                layout=w.Layout(width=width))
-    images = [w.Image(value=png, format="png", layout=w.Layout(max_width=width)) for png in frames]
+    images = [w.HTML(f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" '
+                     f'alt="{html_lib.escape(text, quote=True)}" style="max-width: {width}; height: auto;">')
+              for png, text in zip(frames, alts)]
     stack = w.Stack(images, selected_index=value_index)
     w.jslink((slider, "index"), (stack, "selected_index"))
     return w.VBox([slider, stack])
-

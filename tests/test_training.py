@@ -1,0 +1,177 @@
+"""Training recipes of Chapter 3: warmup + cosine against its closed form and torch's LambdaLR, weighted CE and
+focal loss against torch's cross_entropy, distillation against F.kl_div, L1/L2 penalties."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from coursekit.data import imbalanced_blobs
+from coursekit.mlp import numerical_gradient
+from coursekit.training import (distillation_loss, distillation_loss_torch, fit_linear_classifier_torch,
+                                focal_loss, focal_loss_torch, penalty, warmup_cosine_lr,
+                                weighted_cross_entropy)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
+    # it can make each step ~40x slower. Restored afterwards so other test modules are unaffected.
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_warmup_cosine_matches_its_closed_form_at_key_steps():
+    eta, eta_min, W, T = 0.4, 0.01, 100, 1100
+    f = lambda t: warmup_cosine_lr(t, eta, W, T, eta_min)   # noqa: E731
+    assert f(0) == 0.0                                     # warmup starts from zero
+    assert f(50) == pytest.approx(eta / 2, abs=1e-15)      # linear: halfway up at W/2
+    assert f(W) == pytest.approx(eta, abs=1e-15)           # the peak
+    assert f(W + 500) == pytest.approx((eta + eta_min) / 2, abs=1e-15)   # cos(π/2) = 0 at the middle
+    assert f(W + 250) == pytest.approx(eta_min + (eta - eta_min) * (1 + np.cos(np.pi / 4)) / 2, abs=1e-15)
+    assert f(T) == pytest.approx(eta_min, abs=1e-15) and f(5 * T) == pytest.approx(eta_min, abs=1e-15)
+    lr = f(np.arange(T + 1))
+    assert np.all(np.diff(lr[:W + 1]) > 0) and np.all(np.diff(lr[W:]) <= 0)
+
+
+def test_torch_lambdalr_driving_the_same_function_gives_the_same_rates():
+    eta, eta_min, W, T = 0.3, 0.03, 20, 120
+    p = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([p], lr=eta)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: warmup_cosine_lr(t, 1.0, W, T, eta_min / eta))
+    for t in range(T + 10):
+        # the schedule is linear in (eta, eta_min) jointly, so scaling the unit schedule by eta is exact
+        assert opt.param_groups[0]["lr"] == pytest.approx(warmup_cosine_lr(t, eta, W, T, eta_min), abs=1e-15)
+        opt.step()
+        sched.step()
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_weighted_cross_entropy_equals_torch_cross_entropy_with_weight(reduction, rng):
+    logits, y, w = rng.standard_normal((20, 4)), rng.integers(0, 4, 20), rng.uniform(0.1, 5, 4)
+    ours = weighted_cross_entropy(logits, y, w, reduction)
+    theirs = F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y), weight=torch.from_numpy(w),
+                             reduction=reduction).numpy()
+    np.testing.assert_allclose(ours, theirs, atol=1e-13)   # float64, log-sum-exp in both: rounding only
+
+
+def test_focal_loss_with_gamma_zero_equals_weighted_cross_entropy(rng):
+    logits, y, a = 3 * rng.standard_normal((50, 3)), rng.integers(0, 3, 50), rng.uniform(0.1, 2, 3)
+    np.testing.assert_allclose(focal_loss(logits, y, 0.0, a, "none"), weighted_cross_entropy(logits, y, a, "none"),
+                               atol=1e-15)
+
+    assert focal_loss(logits, y, 0.0, a, "sum") == pytest.approx(weighted_cross_entropy(logits, y, a, "sum"), rel=1e-14)
+    t_ce = F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y), weight=torch.from_numpy(a), reduction="sum")
+    assert focal_loss(logits, y, 0.0, a, "sum") == pytest.approx(t_ce.item(), rel=1e-13)
+
+
+def test_focal_loss_down_weights_easy_examples_and_never_exceeds_cross_entropy(rng):
+    logits, y = 3 * rng.standard_normal((200, 3)), rng.integers(0, 3, 200)
+    ce = weighted_cross_entropy(logits, y, reduction="none")
+    fl = focal_loss(logits, y, 2.0, reduction="none")
+    assert np.all(fl <= ce + 1e-15)
+    p_t = np.exp(-ce)
+    np.testing.assert_allclose(fl, (1 - p_t) ** 2 * ce, atol=1e-14)   # the modulating factor itself
+    easy, hard = p_t > 0.9, p_t < 0.1
+    assert (fl[easy] / ce[easy]).max() < 0.01 and (fl[hard] / ce[hard]).min() > 0.81
+
+
+def test_focal_loss_torch_twin_equals_numpy(rng):
+    logits, y, a = rng.standard_normal((30, 4)), rng.integers(0, 4, 30), rng.uniform(0.1, 2, 4)
+    for reduction in ("mean", "sum", "none"):
+        t = focal_loss_torch(torch.from_numpy(logits), torch.from_numpy(y), 2.0, torch.from_numpy(a), reduction)
+        np.testing.assert_allclose(t.numpy(), focal_loss(logits, y, 2.0, a, reduction), atol=1e-14)
+
+
+def _kl_div_reference(z, v, T):
+    # Written independently with torch's own KL-divergence loss, as Hinton et al. describe it.
+    zt, vt = torch.from_numpy(z), torch.from_numpy(v)
+    return (F.kl_div(F.log_softmax(zt / T, 1), F.softmax(vt / T, 1), reduction="batchmean") * T ** 2).item()
+
+
+@pytest.mark.parametrize("T", [1.0, 4.0, 20.0])
+def test_distillation_loss_matches_torch_kl_div(T, rng):
+    z, v, y = rng.standard_normal((16, 5)), 3 * rng.standard_normal((16, 5)), rng.integers(0, 5, 16)
+    assert distillation_loss(z, v, T=T) == pytest.approx(_kl_div_reference(z, v, T), rel=1e-12)
+    ce = F.cross_entropy(torch.from_numpy(z), torch.from_numpy(y)).item()
+    full = 0.7 * _kl_div_reference(z, v, T) + 0.3 * ce
+    assert distillation_loss(z, v, y, T=T, alpha=0.7) == pytest.approx(full, rel=1e-12)
+    twin = distillation_loss_torch(torch.from_numpy(z), torch.from_numpy(v), torch.from_numpy(y), T=T, alpha=0.7)
+    assert twin.item() == pytest.approx(full, rel=1e-12)
+
+
+def test_t_squared_keeps_the_soft_gradient_size_independent_of_temperature(rng):
+    z, v = rng.standard_normal((8, 10)), rng.standard_normal((8, 10))
+    z -= z.mean(1, keepdims=True)
+    v -= v.mean(1, keepdims=True)
+    grads = {}
+    for T in (10.0, 40.0, 400.0):
+        zt = torch.from_numpy(z).requires_grad_()
+        distillation_loss_torch(zt, torch.from_numpy(v), T=T).backward()
+        grads[T] = zt.grad.numpy()
+    # High-T limit (Hinton et al., Sec. 2.1): T² · ∂KL/∂z → (z - v) / (K B), with K = 10 classes, B = 8.
+    # The first neglected term is O(|z| / T) relative (|z| ~ 2 here: ~0.5 % at T = 400); allow 2 %.
+    np.testing.assert_allclose(grads[400.0], (z - v) / 80, rtol=0, atol=0.02 * np.abs(z - v).max() / 80)
+    # So the gradient's size hardly moves between T = 10 and T = 400 (without T² it would shrink 1600x).
+    assert abs(np.linalg.norm(grads[10.0]) / np.linalg.norm(grads[400.0]) - 1) < 0.05
+
+
+def test_penalty_gradients(rng):
+    ws = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    value, grads = penalty(ws, 0.3, "l2")
+    assert value == pytest.approx(0.15 * sum((w ** 2).sum() for w in ws))
+    for w, g in zip(ws, grads):
+        num = numerical_gradient(lambda: penalty(ws, 0.3, "l2")[0], w)
+        np.testing.assert_allclose(g, num, atol=1e-8)
+        num = numerical_gradient(lambda: penalty(ws, 0.3, "l1")[0], w)   # no entry within eps of 0
+        np.testing.assert_allclose(penalty([w], 0.3, "l1")[1][0], num, atol=1e-8)
+
+
+def test_l2_penalty_gradient_is_torch_sgd_weight_decay(rng):
+    w, g = rng.standard_normal(6), rng.standard_normal(6)
+    p = torch.tensor(w.copy(), requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.1, weight_decay=0.05)
+    p.grad = torch.from_numpy(g.copy())
+    opt.step()
+    np.testing.assert_allclose(w - 0.1 * (g + penalty([w], 0.05)[1][0]), p.detach().numpy(), atol=1e-15)
+
+
+def test_focal_and_weighted_losses_raise_minority_recall_over_plain_cross_entropy(rng):
+    X, y = imbalanced_blobs(2000, rng, positive_fraction=0.05, separation=2.0)
+    gen = torch.Generator().manual_seed(0)
+    recall = {}
+    losses = {"ce": F.cross_entropy,
+              "weighted": lambda l, t: F.cross_entropy(l, t, weight=torch.tensor([0.05, 0.95], dtype=torch.float64)),
+              "focal": lambda l, t: focal_loss_torch(l, t, 2.0, torch.tensor([0.25, 0.75], dtype=torch.float64))}
+    for name, fn in losses.items():
+        model = fit_linear_classifier_torch(X, y, fn, steps=200, lr=0.1, generator=gen)
+        pred = model(torch.from_numpy(X)).argmax(1).numpy()
+        recall[name] = (pred[y == 1] == 1).mean()
+    assert recall["weighted"] > recall["ce"] + 0.2 and recall["focal"] > recall["ce"]
+
+
+def test_bad_inputs_raise_clear_errors(rng):
+    with pytest.raises(ValueError, match="warmup_steps < total_steps"):
+        warmup_cosine_lr(0, 0.1, 10, 10)
+    with pytest.raises(ValueError, match="min_lr"):
+        warmup_cosine_lr(0, 0.1, 1, 10, min_lr=0.2)
+    with pytest.raises(ValueError, match="step must be"):
+        warmup_cosine_lr(-1, 0.1, 1, 10)
+    with pytest.raises(ValueError, match="weights"):
+        weighted_cross_entropy(np.zeros((2, 3)), np.array([0, 1]), [1.0, 2.0])
+    with pytest.raises(ValueError, match="non-negative"):
+        focal_loss(np.zeros((2, 3)), np.array([0, 1]), 2.0, [1.0, -1.0, 1.0])
+    with pytest.raises(ValueError, match="gamma"):
+        focal_loss(np.zeros((2, 3)), np.array([0, 1]), -1.0)
+    with pytest.raises(ValueError, match="reduction"):
+        focal_loss(np.zeros((2, 3)), np.array([0, 1]), reduction="avg")
+    with pytest.raises(ValueError, match="teacher_logits"):
+        distillation_loss(np.zeros((2, 3)), np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="T must be"):
+        distillation_loss(np.zeros((2, 3)), np.zeros((2, 3)), T=0.0)
+    with pytest.raises(ValueError, match="kind"):
+        penalty([np.ones(2)], 0.1, "l3")
