@@ -42,6 +42,11 @@ vendor: $(VENDOR)/.stamp
 # Execute every chapter (no cache: an edit to src/coursekit must re-run the pages) and fail on
 # any raising cell (nb_execution_raise_on_error) or Sphinx warning (-W).
 book: $(STAMP) $(VENDOR)/.stamp
+	@# Sphinx re-reads (and so re-executes) only pages whose source changed; the chapters also depend on
+	@# coursekit, so any change there (or in the pins) drops the cached environment and re-runs them all.
+	@if [ -d _build/.doctrees ] && [ -n "$$(find src requirements.txt _config.yml -newer _build/.doctrees -type f | head -n 1)" ]; then \
+	    echo "coursekit or the configuration changed since the last build: re-executing every chapter"; \
+	    rm -rf _build/.doctrees _build/jupyter_execute; fi
 	$(BIN)/jupyter-book build . -W --keep-going
 	$(BIN)/python tests/check_built_book.py _build/html
 

@@ -190,3 +190,28 @@ def test_every_coursekit_module_is_in_the_api_reference():
     modules = {"coursekit." + p.stem for p in src.glob("*.py") if not p.stem.startswith("_")}
     modules |= {"coursekit." + p.parent.name for p in src.glob("*/__init__.py") if p.parent.name != "checks"}
     assert modules <= documented, f"modules missing from book/api.md: {sorted(modules - documented)}"
+
+
+def test_glossary_terms_link_to_functions_that_exist():
+    import importlib
+
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    targets = re.findall(r"\{py:(?:func|meth|class)\}`([\w.]+)`", text)
+    assert len(targets) >= 20
+    missing = []
+    for target in targets:
+        parts = target.split(".")
+        for i in range(len(parts) - 1, 0, -1):  # longest importable module prefix, then attributes
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ImportError:
+                continue
+            try:
+                for attr in parts[i:]:
+                    obj = getattr(obj, attr)
+            except AttributeError:
+                missing.append(target)
+            break
+        else:
+            missing.append(target)
+    assert not missing, f"glossary links to things that do not exist: {missing}"

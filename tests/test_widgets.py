@@ -42,3 +42,14 @@ def test_every_frame_has_alt_text():
     assert ['alt="A line (slope = 1)"' in stack.children[0].value, 'alt="A line (slope = 2)"' in stack.children[1].value] == [True, True]
     with pytest.raises(ValueError, match="alt text per frame"):
         frame_slider(frames, ["1", "2"], alt=["only one"])
+
+
+def test_figure_widget_requires_and_embeds_alt_text():
+    import matplotlib.pyplot as plt
+
+    from coursekit.widgets import figure_widget
+
+    fig = plt.figure()
+    assert 'alt="A figure"' in figure_widget(fig, "A figure").value
+    with pytest.raises(ValueError, match="alt"):
+        figure_widget(plt.figure(), " ")

@@ -7,12 +7,12 @@ The last function measures that receptive field on a real PyTorch model, by back
 
 References
 ----------
-V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning", arXiv:1603.07285, 2016.
-W. Luo, Y. Li, R. Urtasun and R. Zemel, "Understanding the effective receptive field in deep
-convolutional neural networks", NeurIPS 2016.
-A. G. Howard et al., "MobileNets: efficient convolutional neural networks for mobile vision
-applications", arXiv:1704.04861, 2017.
-F. Yu and V. Koltun, "Multi-scale context aggregation by dilated convolutions", ICLR 2016.
+- V. Dumoulin and F. Visin, "A guide to convolution arithmetic for deep learning", arXiv:1603.07285, 2016.
+- W. Luo, Y. Li, R. Urtasun and R. Zemel, "Understanding the effective receptive field in deep
+  convolutional neural networks", NeurIPS 2016.
+- A. G. Howard et al., "MobileNets: efficient convolutional neural networks for mobile vision
+  applications", arXiv:1704.04861, 2017.
+- F. Yu and V. Koltun, "Multi-scale context aggregation by dilated convolutions", ICLR 2016.
 """
 
 from __future__ import annotations

@@ -303,6 +303,7 @@ def adaboost_fit(X, y, n_rounds: int = 50) -> AdaBoostResult:
     Notes
     -----
     Start with ``w_i = 1/N``. For t = 1..T:
+
     1. fit the stump ``h_t`` with the smallest weighted error ``eps_t``;
     2. ``alpha_t = 1/2 ln((1 - eps_t) / eps_t)``;
     3. ``w_i <- w_i exp(-alpha_t y_i h_t(x_i)) / Z_t``: mistakes gain weight, and afterwards ``h_t`` has

@@ -81,7 +81,7 @@ def _input_gradient(model: nn.Module, x: torch.Tensor, target) -> torch.Tensor:
 
 
 def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndarray:
-    """Vanilla gradient saliency: M(i, j) = max over channels of |∂y_c/∂x(i, j)|.
+    """Vanilla gradient saliency: ``M(i, j) = max over channels of |∂y_c/∂x(i, j)|``.
 
     Parameters
     ----------
@@ -105,7 +105,7 @@ def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndar
 
 def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, target=None, n_samples: int = 25,
                noise_level: float = 0.15) -> np.ndarray:
-    """SmoothGrad: average the input gradient over noisy copies x + N(0, σ²), then take |·| as in saliency.
+    """SmoothGrad: average the input gradient over noisy copies x + N(0, σ²), then take the absolute value as in saliency.
 
     Parameters
     ----------
@@ -260,7 +260,7 @@ def grad_cam(model: nn.Module, x: torch.Tensor, layer: nn.Module, target=None, n
              size=None) -> np.ndarray:
     """Grad-CAM of each image for the feature maps output by ``layer``.
 
-    Returns (B, h, w) float64 maps, or (B, *size) when ``size`` asks for bilinear upsampling (after the
+    Returns (B, h, w) float64 maps, or ``(B, *size)`` when ``size`` asks for bilinear upsampling (after the
     ReLU and the normalisation). Eq. (4.22).
     """
     x = _check_input(x)
@@ -299,7 +299,7 @@ def spearman_rank_correlation(a, b) -> float:
 
 
 def ssim(a, b, data_range: float = 1.0, win_size: int = 7) -> float:
-    """Mean structural similarity of two grey maps over all ``win_size``² windows (uniform weights).
+    """Mean structural similarity of two grey maps over all ``win_size`` × ``win_size`` windows (uniform weights).
 
     SSIM = (2 μ_a μ_b + C1)(2 σ_ab + C2) / ((μ_a² + μ_b² + C1)(σ_a² + σ_b² + C2)), C1 = (0.01 L)²,
     C2 = (0.03 L)², L = ``data_range``, with sample (N − 1) variances; the same defaults as

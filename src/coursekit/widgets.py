@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["figure_to_png", "frame_slider", "render_frames"]
+__all__ = ["figure_to_png", "figure_widget", "frame_slider", "render_frames"]
 
 
 def figure_to_png(fig, dpi: int = 80) -> bytes:
@@ -25,6 +25,23 @@ def figure_to_png(fig, dpi: int = 80) -> bytes:
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
+
+
+def figure_widget(fig, alt: str, width: str = "560px", dpi: int = 80):
+    """A matplotlib figure as an ``ipywidgets.HTML`` image with alt text, to sit beside a slider.
+
+    ``ipywidgets.Image`` has no alt attribute; an ``<img>`` with a data URL does.
+    """
+    import base64
+    import html as html_lib
+
+    import ipywidgets as w
+
+    if not alt or not alt.strip():
+        raise ValueError("alt must describe the figure for readers who cannot see it.")
+    png = base64.b64encode(figure_to_png(fig, dpi=dpi)).decode()
+    return w.HTML(f'<img src="data:image/png;base64,{png}" alt="{html_lib.escape(alt, quote=True)}" '
+                  f'style="max-width: {width}; height: auto;">')
 
 
 def render_frames(draw: Callable, values: Sequence, dpi: int = 80, figsize=(8, 3.2)) -> list[bytes]:

@@ -240,6 +240,11 @@ const sleep = ms => new Promise(r => setTimeout(r, ms));
       await sleep(50);
     }
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+    // startup.promise is replaced by the typesetting promise once the page is ready: poll until every
+    // math element holds its rendered container (or the timeout), whichever promise we caught above.
+    const pending = () => Array.from(document.querySelectorAll('.math')).filter(
+      el => !el.querySelector('mjx-container')).length;
+    while (pending() && performance.now() - t0 < timeout) { await sleep(50); }
   }
   // Jupyter widgets: the html-manager inserts a div.widget-subarea before every view script.
   const views = () => document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');

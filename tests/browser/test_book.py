@@ -162,13 +162,14 @@ for (let n = walker.nextNode(); n; n = walker.nextNode()) {
   if (el.checkVisibility && !el.checkVisibility({checkOpacity: false, checkVisibilityCSS: true})) continue;
   if (n.nodeValue.trim()) texts.push(n.nodeValue);
 }
-const math = Array.from(article.querySelectorAll('.math'));
+// the whole document: section titles with math also appear in the navigation, outside the article
+const math = Array.from(document.querySelectorAll('.math'));
 return {
   text: texts.join(' '),
   math: math.length,
   untypeset: math.filter(m => !m.querySelector('mjx-container'))
                  .map(m => m.textContent.trim().slice(0, 80)),
-  containers: article.querySelectorAll('mjx-container').length,
+  containers: document.querySelectorAll('.math mjx-container, mjx-container.math').length,
   errors: Array.from(article.querySelectorAll('mjx-merror, [data-mjx-error]'))
                .map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80)),
 };
