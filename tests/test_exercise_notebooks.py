@@ -73,3 +73,21 @@ def test_with_stubs_exactly_the_check_cells_fail(path):
         if cell.id in checks:
             err = next(o for o in cell.outputs if o.get("output_type") == "error")
             assert err["ename"] == "ExerciseNotDone", f"{cell.id} failed with {err['ename']}, not as a stub"
+
+
+def test_every_exercise_names_the_reference_it_must_not_call():
+    """The grader's shortcut detection needs, for each exercise, the coursekit function it re-implements."""
+    import importlib
+    import pkgutil
+
+    import coursekit.checks as checks
+
+    refs = {}
+    for mod in pkgutil.iter_modules(checks.__path__):
+        refs.update(getattr(importlib.import_module(f"coursekit.checks.{mod.name}"), "REFERENCES", {}))
+    ids = {s.exercise_id for p in solution_notebooks() for s in exercise_specs(load_notebook(p))}
+    assert ids <= set(refs), f"exercises without REFERENCES entries: {sorted(ids - set(refs))}"
+    for eid, names in refs.items():
+        for name in (names,) if isinstance(names, str) else names:
+            module, attr = name.rsplit(".", 1)
+            assert hasattr(importlib.import_module(module), attr), f"{eid}: {name} does not exist"

@@ -137,3 +137,13 @@ def check_lstm_cell_forward(student, rng: np.random.Generator) -> list[grading.C
             elif np.allclose(got[0], ref_h, atol=1e-10):
                 res.hint += " Hint: h' is right but the returned c' is not (return the new cell state)."
     return results
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch03.linear_backward": "coursekit.mlp.linear_backward",
+    "ch03.batchnorm_train_forward": ("coursekit.normalization.batchnorm_forward",
+                                     "coursekit.normalization.BatchNorm1d"),
+    "ch03.lstm_cell_forward": ("coursekit.sequence.lstm_cell_forward", "coursekit.sequence.lstm_forward"),
+}

@@ -134,3 +134,12 @@ def check_receptive_field(student, rng: np.random.Generator) -> list[grading.Cas
     if _same(_call(student, [(3, 1, 1), (3, 1, 1)]), 6):
         hints.append("a single pixel already sees itself: start from r = 1 and add k' - 1 per layer.")
     return _add_hints(results, hints)
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch04.conv_output_size": "coursekit.cnn_arith.conv_output_size",
+    "ch04.receptive_field": ("coursekit.cnn_arith.receptive_field", "coursekit.cnn_arith.receptive_field_growth"),
+    "ch04.im2col": "coursekit.conv.im2col",
+}

@@ -158,3 +158,12 @@ def _normalised(m):
 
 def _minmax(m):
     return (m - m.min()) / np.ptp(m) if np.ptp(m) > 0 else np.zeros_like(m)
+
+
+# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
+# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
+REFERENCES = {
+    "ch04.compound_scaling": "coursekit.cnn.compound_scaling",
+    "ch04.se_block_forward": ("coursekit.cnn.se_block_forward", "coursekit.cnn.SEBlock"),
+    "ch04.grad_cam": ("coursekit.explain.grad_cam_map", "coursekit.explain.grad_cam"),
+}
