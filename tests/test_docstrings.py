@@ -85,7 +85,7 @@ def test_docstrings_are_valid_restructuredtext(module_name):
         rst = str(NumpyDocstring(inspect.cleandoc(doc), _CONFIG))
         settings = {"report_level": 2, "halt_level": 5, "warning_stream": False}
         tree = docutils.core.publish_doctree(rst, settings_overrides=settings)
-        for msg in tree.traverse(lambda n: n.tagname == "system_message"):
+        for msg in tree.findall(lambda n: n.tagname == "system_message"):
             if msg["level"] >= 2:
                 problems.append(f"{where}: {msg.astext().splitlines()[0]}")
     assert not problems, "\n".join(problems)

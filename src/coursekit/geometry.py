@@ -343,24 +343,36 @@ def _pad_zero_ring(image: np.ndarray) -> np.ndarray:
     neighbour index lands on a real pixel or on a zero, with no per-pixel masks.
     """
     H, W = image.shape[:2]
-    pad = ((1, 2), (1, 2)) + ((0, 0),) * (image.ndim - 2)
-    return np.pad(image.astype(np.float64), pad).reshape((H + 3) * (W + 3), *image.shape[2:])
+    padded = np.zeros((H + 3, W + 3) + image.shape[2:])  # float64 zeros, then one copy of the image
+    padded[1:H + 1, 1:W + 1] = image
+    return padded.reshape((H + 3) * (W + 3), *image.shape[2:])
 
 
 def _bilinear_padded(flat: np.ndarray, H: int, W: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Eq. (2.43) on an image padded by :func:`_pad_zero_ring`; ``x``, ``y`` of shape S."""
     Wp = W + 3  # width of the padded image
-    x = np.clip(x, -1.0, W)  # S; beyond one pixel outside, every neighbour is zero anyway
+    x = np.clip(x, -1.0, W)  # S, a new array; beyond one pixel outside, every neighbour is zero anyway
     y = np.clip(y, -1.0, H)
     x0, y0 = np.floor(x), np.floor(y)  # S, the top-left neighbour
-    a, b = x - x0, y - y0  # S, fractional offsets in [0, 1)
+    # From here on the arithmetic runs in place on arrays this function owns: the same formulas,
+    # without allocating a fresh temporary for every term.
+    a, b = np.subtract(x, x0, out=x), np.subtract(y, y0, out=y)  # S, fractional offsets in [0, 1)
     if flat.ndim == 2:
         a, b = a[..., None], b[..., None]  # S + (1,) to broadcast over channels
-    i00 = ((y0 + 1) * Wp + (x0 + 1)).astype(np.int64)  # S, flat index of I[y0, x0] in the padded image
-    i10 = i00 + Wp  # S, I[y0 + 1, x0]
-    top = flat[i00] + a * (flat[i00 + 1] - flat[i00])  # S (+ C): interpolate along x on row y0 ...
-    bottom = flat[i10] + a * (flat[i10 + 1] - flat[i10])  # ... and on row y0 + 1,
-    return top + b * (bottom - top)  # then along y
+    y0 *= Wp  # (y0 + 1) * Wp + (x0 + 1): the flat index of I[y0, x0] in the padded image
+    y0 += x0
+    y0 += Wp + 1
+    i00 = y0.astype(np.intp)  # S
+    # The other three neighbours sit 1, Wp and Wp + 1 entries further on: index shifted *views* of the
+    # image with the same i00 instead of building three more index arrays.
+    f00, f01 = flat.take(i00, axis=0), flat[1:].take(i00, axis=0)  # S (+ C): I[y0, x0], I[y0, x0 + 1]
+    f10, f11 = flat[Wp:].take(i00, axis=0), flat[Wp + 1:].take(i00, axis=0)  # I[y0 + 1, x0], I[y0 + 1, x0 + 1]
+    top = f01
+    top -= f00; top *= a; top += f00  # f00 + a (f01 - f00): along x on row y0 ...
+    bottom = f11
+    bottom -= f10; bottom *= a; bottom += f10  # ... and on row y0 + 1,
+    bottom -= top; bottom *= b; bottom += top  # then along y: top + b (bottom - top)
+    return bottom
 
 
 def _check_out_shape(out_shape) -> tuple[int, int]:
@@ -412,12 +424,12 @@ def warp_inverse(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -
         u = Hi[0, 0] * xd + (Hi[0, 1] * yd + Hi[0, 2])
         v = Hi[1, 0] * xd + (Hi[1, 1] * yd + Hi[1, 2])
         w = Hi[2, 0] * xd + (Hi[2, 1] * yd + Hi[2, 2])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sx, sy = u / w, v / w  # (h, Wo) source coordinates
-        far = ~(np.isfinite(sx) & np.isfinite(sy))  # points at infinity look up nothing
+        far = w == 0  # (h, Wo) points at infinity look up nothing
         if far.any():
-            sx, sy = np.where(far, -2.0, sx), np.where(far, -2.0, sy)
-        out[r:r + yd.shape[0]] = _bilinear_padded(flat, image.shape[0], image.shape[1], sx, sy)
+            w[far], u[far], v[far] = 1.0, -2.0, -2.0
+        u /= w  # (h, Wo) source coordinates x = u / w and y = v / w, in place
+        v /= w
+        out[r:r + yd.shape[0]] = _bilinear_padded(flat, image.shape[0], image.shape[1], u, v)
     return out  # (Ho, Wo) or (Ho, Wo, C)
 
 
