@@ -31,3 +31,19 @@ def chapter_notebooks() -> list[Path]:
 
 def solution_notebooks() -> list[Path]:
     return sorted((ROOT / "solutions").glob("*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Run a test module with one torch thread, restored afterwards.
+
+    The tensors in the tests are tiny: a second intra-op thread only adds synchronisation, and on a
+    loaded 2-core machine it can make a step tens of times slower. Modules opt in with
+    ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

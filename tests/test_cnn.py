@@ -13,14 +13,7 @@ from torch import nn
 from coursekit import cnn
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # The test machines are 2 shared cores: one torch thread is slower by ~1.5x when idle but avoids the
-    # 10x stalls of two spinning threads competing with other jobs. Restored afterwards.
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _gen(seed=0):

@@ -15,13 +15,7 @@ from torch import nn
 from coursekit import cnn, explain
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    # 2 shared cores: one torch thread avoids the long stalls of two competing threads (see test_cnn.py).
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _gen(seed=0):

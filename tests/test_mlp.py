@@ -13,14 +13,7 @@ from coursekit.mlp import (MLP, activation_forward, dropout_forward, init_weight
                            mlp_to_torch, numerical_gradient, sgd_momentum_step)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # it can make each step ~40x slower. Restored afterwards so other test modules are unaffected.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _rel_error(a: np.ndarray, b: np.ndarray) -> float:

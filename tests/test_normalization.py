@@ -10,14 +10,7 @@ from coursekit.mlp import numerical_gradient
 from coursekit.normalization import BatchNorm1d, batchnorm_backward, batchnorm_forward
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # it can make each step ~40x slower. Restored afterwards so other test modules are unaffected.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # Both sides compute in float64 with the same formulas up to summation order, so agreement is at the

@@ -10,14 +10,7 @@ from coursekit.sequence import (input_gradient_norms, lstm_cell_forward, lstm_fo
                                 rnn_cell_forward, rnn_forward, rnn_state_jacobian_norms)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # it can make each step ~40x slower. Restored afterwards so other test modules are unaffected.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # float64 on both sides, same formulas (sigmoid via tanh here, via exp in torch): a few ulps per step,

@@ -15,14 +15,7 @@ from coursekit.training import (distillation_loss, distillation_loss_torch, fit_
                                 weighted_cross_entropy)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    # Tiny tensors: a second intra-op thread only adds synchronisation, and on a loaded 2-core machine
-    # it can make each step ~40x slower. Restored afterwards so other test modules are unaffected.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_warmup_cosine_matches_its_closed_form_at_key_steps():

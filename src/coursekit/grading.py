@@ -41,6 +41,7 @@ __all__ = [
     "run_check",
     "compare_cases",
     "compare_arrays",
+    "call_student",
     "find_check",
     "rng_for",
 ]
@@ -192,6 +193,22 @@ def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResu
 # ----------------------------------------------------------------------------- comparing answers
 
 _NOT_DONE = "__not_done__"
+
+
+def call_student(student: Callable, *args, **kwargs) -> tuple[Any, str]:
+    """Call the student's function on copies of the array arguments.
+
+    Returns ``(value, "")``, or ``(None, hint)`` when the function raised (the hint names the exception,
+    so one buggy case does not hide the others). ``NotImplementedError`` passes through: it means the
+    exercise is still a stub.
+    """
+    copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    try:
+        return student(*copies, **kwargs), ""
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return None, f"your function raised {type(exc).__name__}: {exc}"
 
 
 def compare_arrays(got: Any, expected: np.ndarray, atol: float, rtol: float = 0.0,

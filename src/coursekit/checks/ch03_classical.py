@@ -20,12 +20,7 @@ __all__ = ["check_softmax_cross_entropy_grad", "check_kmeans_plus_plus_init", "c
 
 def _call(student, *args):
     """The student's output, or None if it raises (compare_cases reports the error itself)."""
-    try:
-        return student(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-    except NotImplementedError:
-        raise
-    except Exception:
-        return None
+    return grading.call_student(student, *args)[0]
 
 
 def _close(a, b, atol=1e-8) -> bool:

@@ -20,12 +20,7 @@ __all__ = ["check_linear_backward", "check_batchnorm_train_forward", "check_lstm
 
 def _try(student, *args):
     """The student's output, or None when it raises anything but NotImplementedError."""
-    try:
-        return student(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-    except NotImplementedError:
-        raise
-    except Exception:
-        return None
+    return grading.call_student(student, *args)[0]
 
 
 def _digits_rows(rng: np.random.Generator, n: int) -> np.ndarray:

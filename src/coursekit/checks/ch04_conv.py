@@ -20,12 +20,7 @@ __all__ = ["check_conv_output_size", "check_im2col", "check_receptive_field"]
 
 def _call(student, *args):
     """The student's answer, or None if it raised (NotImplementedError passes through)."""
-    try:
-        return student(*args)
-    except NotImplementedError:
-        raise
-    except Exception:
-        return None
+    return grading.call_student(student, *args)[0]
 
 
 def _same(a, b) -> bool:
