@@ -7,7 +7,7 @@ The layer is a typical early CNN layer: a batch of 8 maps of 16 channels, 32×32
 inputs; torch uses its own thread pool (``torch.get_num_threads()``), NumPy's matmul its BLAS threads.
 coursekit copies every 3×3 window into a column first (9× the input's memory) and then does one batched
 matrix product; PyTorch's CPU kernel avoids most of that copy. The timings are medians of interleaved
-blocks (``coursekit.timing.median_times_interleaved``), so both functions see the same machine load.
+blocks (``coursekit.notebook.timing.median_times_interleaved``), so both functions see the same machine load.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def conv_benchmark(B: int = 8, c_in: int = 16, c_out: int = 32, size: int = 32, 
     import torch
     import torch.nn.functional as F
 
-    from coursekit.conv import conv2d
-    from coursekit.timing import median_times_interleaved
+    from coursekit.nn.conv import conv2d
+    from coursekit.notebook.timing import median_times_interleaved
 
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(B, c_in, size, size)).astype(np.float32)                  # (B, C, H, W)

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.mlp import MLP, mlp_to_torch, sgd_momentum_step
-from coursekit.timing import median_times_interleaved
+from coursekit.nn.mlp import MLP, mlp_to_torch, sgd_momentum_step
+from coursekit.notebook.timing import median_times_interleaved
 
 
 def mlp_step_benchmark(batch: int = 256, sizes=(64, 128, 10), repeats: int = 25, dtype=np.float64,
@@ -25,7 +25,7 @@ def mlp_step_benchmark(batch: int = 256, sizes=(64, 128, 10), repeats: int = 25,
     """Median seconds of one forward + backward + SGD step: ``(numpy_seconds, torch_seconds)``.
 
     Both implementations start from the same weights and see the same batch. Timed in alternating blocks
-    (:func:`coursekit.timing.median_times_interleaved`) so machine-load drift hits both equally.
+    (:func:`coursekit.notebook.timing.median_times_interleaved`) so machine-load drift hits both equally.
     ``threads=None`` keeps the libraries' own thread settings; otherwise both are limited for the run.
     """
     import torch

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coursekit import foundations as ref
+from coursekit.image import sampling as ref
+from coursekit.metrics import image as image_metrics
 from coursekit.grading import CheckFailed, ExerciseNotDone, check, run_check
 
-IDS = {"ch01.mse": ref.mse, "ch01.psnr": ref.psnr, "ch01.quantize": ref.quantize, "ch01.sample": ref.sample}
+IDS = {"ch01.mse": image_metrics.mse, "ch01.psnr": image_metrics.psnr, "ch01.quantize": ref.quantize, "ch01.sample": ref.sample}
 
 
 def _hints(result):
@@ -34,7 +35,7 @@ def test_stub_is_reported_as_not_done(exercise_id):
 
 
 def test_check_prints_a_report_and_returns_on_success(capsys):
-    check("ch01.mse", ref.mse, points=1)
+    check("ch01.mse", image_metrics.mse, points=1)
     assert "1/1 points" in capsys.readouterr().out
 
 
@@ -50,7 +51,7 @@ def test_mse_with_uint8_wraparound_fails_with_a_float_hint():
 
 
 def test_mse_returning_rmse_fails_with_a_hint():
-    result = run_check("ch01.mse", lambda a, b: np.sqrt(ref.mse(a, b)))
+    result = run_check("ch01.mse", lambda a, b: np.sqrt(image_metrics.mse(a, b)))
     assert not result.passed and "RMSE" in _hints(result)
 
 
@@ -63,7 +64,7 @@ def test_mse_returning_an_array_fails_with_a_hint():
 
 def test_psnr_with_natural_log_fails_with_a_log10_hint():
     def psnr_ln(a, b, data_range):
-        return 10 * np.log(data_range**2 / ref.mse(a, b))
+        return 10 * np.log(data_range**2 / image_metrics.mse(a, b))
 
     result = run_check("ch01.psnr", psnr_ln)
     assert not result.passed and "np.log10" in _hints(result)
@@ -71,7 +72,7 @@ def test_psnr_with_natural_log_fails_with_a_log10_hint():
 
 def test_psnr_without_squared_peak_fails_only_where_it_matters():
     def psnr_no_square(a, b, data_range):
-        m = ref.mse(a, b)
+        m = image_metrics.mse(a, b)
         return float("inf") if m == 0 else 10 * np.log10(data_range / m)
 
     result = run_check("ch01.psnr", psnr_no_square)
@@ -81,7 +82,7 @@ def test_psnr_without_squared_peak_fails_only_where_it_matters():
 
 def test_psnr_dividing_by_zero_on_identical_images_is_told_about_inf():
     def psnr_no_inf(a, b, data_range):
-        m = ref.mse(a, b)
+        m = image_metrics.mse(a, b)
         if m == 0:
             raise ZeroDivisionError("division by zero")
         return 10 * np.log10(data_range**2 / m)
@@ -91,7 +92,7 @@ def test_psnr_dividing_by_zero_on_identical_images_is_told_about_inf():
 
 
 def test_psnr_hints_never_contain_the_reference_values(monkeypatch):
-    original = ref.psnr
+    original = image_metrics.psnr
     expected = []
 
     def recording_psnr(*args, **kwargs):  # the check's reference: remember what it returns
@@ -102,7 +103,7 @@ def test_psnr_hints_never_contain_the_reference_values(monkeypatch):
     def psnr_off(a, b, data_range):
         return original(a, b, data_range) + 0.5
 
-    monkeypatch.setattr(ref, "psnr", recording_psnr)
+    monkeypatch.setattr(image_metrics, "psnr", recording_psnr)
     result = run_check("ch01.psnr", psnr_off)
     assert not result.passed and "off by" in _hints(result)
     text = result.report()

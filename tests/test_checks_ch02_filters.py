@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from coursekit import grading
-from coursekit.edges import non_max_suppression
-from coursekit.filters import convolve2d, correlate2d, gaussian_kernel1d
+from coursekit.image.edges import non_max_suppression
+from coursekit.image.filters import convolve2d, correlate2d, gaussian_kernel1d
 
 
 def _stub(*args, **kwargs):

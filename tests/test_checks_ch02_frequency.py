@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coursekit import frequency, geometry, grading, jpeg
+from coursekit import geometry, grading
+from coursekit.image import dct
+from coursekit.image import entropy
 
 REFERENCES = {
-    "ch02.dct_matrix": frequency.dct_matrix,
-    "ch02.zigzag_indices": jpeg.zigzag_indices,
+    "ch02.dct_matrix": dct.dct_matrix,
+    "ch02.zigzag_indices": entropy.zigzag_indices,
     "ch02.estimate_homography": geometry.estimate_homography,
     "ch02.bilinear_sample": geometry.bilinear_sample,
 }
@@ -29,7 +31,7 @@ def _dct_without_alpha0(n):  # forgets that alpha_0 = sqrt(1/n)
 
 
 def _zigzag_transposed(n):  # starts downwards instead of to the right
-    return jpeg.zigzag_indices(n)[:, ::-1].copy()
+    return entropy.zigzag_indices(n)[:, ::-1].copy()
 
 
 def _unnormalised_dlt(src, dst):  # the DLT without Hartley's normalisation
@@ -63,7 +65,7 @@ def test_typical_mistake_fails_with_a_helpful_hint(eid):
 
 
 def test_transposed_dct_matrix_is_named_as_such():
-    result = grading.run_check("ch02.dct_matrix", lambda n: frequency.dct_matrix(n).T, points=2)
+    result = grading.run_check("ch02.dct_matrix", lambda n: dct.dct_matrix(n).T, points=2)
     assert not result.passed
     assert any("transpose" in c.hint for c in result.cases)
 
@@ -77,7 +79,7 @@ def test_unnormalised_dlt_still_passes_the_exact_cases():
 def test_hints_do_not_reveal_reference_values():
     result = grading.run_check("ch02.dct_matrix", _dct_without_alpha0, points=2)
     text = result.report()
-    for value in frequency.dct_matrix(8).ravel()[:8]:
+    for value in dct.dct_matrix(8).ravel()[:8]:
         assert f"{value:.4f}" not in text
 
 

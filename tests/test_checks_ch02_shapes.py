@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from coursekit import grading
-from coursekit.intensity import between_class_variance, equalize_hist, histogram, otsu_threshold
-from coursekit.morphology import erode, square
+from coursekit.image.intensity import between_class_variance, equalize_hist, histogram, otsu_threshold
+from coursekit.image.morphology import erode, square
 
 
 def _stub(*args, **kwargs):
@@ -73,7 +73,7 @@ def test_otsu_mean_threshold_fails_without_leaking_the_answer():
     res = grading.run_check("ch02.otsu_threshold", lambda img: int(img.mean()))
     assert not res.passed
     report = res.report()
-    from coursekit.data import load_image
+    from coursekit.data.images import load_image
     for name in ("camera", "coins", "page"):
         t = otsu_threshold(load_image(name))
         assert f" {t} " not in report and f"{t}." not in report  # the reference value never appears
@@ -102,7 +102,7 @@ def test_erode_padding_with_false_gets_a_border_hint():
 
 
 def test_erode_that_dilates_fails():
-    from coursekit.morphology import dilate
+    from coursekit.image.morphology import dilate
     res = grading.run_check("ch02.erode", lambda m, s: dilate(m, square(s)))
     assert not res.passed and any("too many pixels" in c.hint for c in res.cases if not c.passed)
 

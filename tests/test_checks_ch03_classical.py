@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from coursekit import grading
-from coursekit.clustering import kmeans_plus_plus_init, pairwise_sq_dists
-from coursekit.linear import softmax, softmax_cross_entropy
-from coursekit.metrics import average_precision, average_precision_11pt, precision_recall_curve
+from coursekit.learn.clustering import kmeans_plus_plus_init, pairwise_sq_dists
+from coursekit.core.numerics import softmax
+from coursekit.learn.linear import softmax_cross_entropy
+from coursekit.metrics.classification import average_precision, average_precision_11pt, precision_recall_curve
 
 
 def _stub(*args, **kwargs):

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from coursekit import grading
-from coursekit.mlp import linear_backward
-from coursekit.normalization import batchnorm_forward
-from coursekit.sequence import lstm_cell_forward, sigmoid
+from coursekit.nn.mlp import linear_backward
+from coursekit.nn.normalization import batchnorm_forward
+from coursekit.nn.recurrent import lstm_cell_forward
+from coursekit.core.numerics import sigmoid
 
 
 def _stub(*args, **kwargs):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from coursekit import grading
-from coursekit.cnn_arith import conv_output_size, receptive_field
-from coursekit.conv import im2col
+from coursekit.nn.conv_arithmetic import conv_output_size, receptive_field
+from coursekit.nn.conv import im2col
 
 
 def _stub(*args, **kwargs):

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from coursekit import grading
-from coursekit.cnn import compound_scaling, se_block_forward
-from coursekit.explain import grad_cam_map
+from coursekit.models.efficientnet import compound_scaling
+from coursekit.layers.blocks import se_block_forward
+from coursekit.explain.saliency import grad_cam_map
 
 
 def _stub(*args, **kwargs):

@@ -1,4 +1,4 @@
-"""coursekit.clustering against scikit-learn (KMeans started from the same centres, GaussianMixture started
+"""coursekit.learn.clustering against scikit-learn (KMeans started from the same centres, GaussianMixture started
 from the same weights/means/precisions) and SciPy (cdist, multivariate_normal), on generated mixtures and on
 real data shipped with scikit-learn (digits, iris).
 
@@ -20,8 +20,8 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, load_iris
 from sklearn.mixture import GaussianMixture
 
-from coursekit import clustering as CL
-from coursekit.data import gaussian_mixture
+from coursekit.learn import clustering as CL
+from coursekit.data.tabular import gaussian_mixture
 
 
 def test_pairwise_sq_dists_match_scipy(rng):

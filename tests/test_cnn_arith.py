@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from coursekit import cnn_arith as ca
+from coursekit.nn import conv_arithmetic as ca
 
 
 @pytest.mark.parametrize("H", [7, 32, 33])
@@ -127,7 +127,7 @@ def test_empirical_receptive_field_refuses_an_input_that_is_too_small():
 
 
 def test_bad_inputs_raise_clear_errors():
-    with pytest.raises(ValueError, match="stride must be >= 1"):
+    with pytest.raises(ValueError, match="stride must be an integer >= 1"):
         ca.conv_output_size(32, 3, stride=0)
     with pytest.raises(ValueError, match="kernel_size must be an integer"):
         ca.conv_output_size(32, 2.5)

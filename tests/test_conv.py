@@ -15,7 +15,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from coursekit import conv
+from coursekit.nn import conv
+from coursekit.nn import pooling
 from coursekit.data import load_image
 
 F32 = dict(rtol=1e-5, atol=1e-5)
@@ -109,8 +110,8 @@ def test_conv1x1_is_a_per_pixel_linear_layer(rng):
 @pytest.mark.parametrize("k,s,p", [(2, None, 0), (3, 2, 1), (3, 1, 1), ((2, 3), (2, 1), (1, 0))])
 def test_pooling_values_and_gradients_match_torch(k, s, p, rng):
     x = rng.normal(size=(2, 3, 9, 10)).astype(np.float32)                # continuous: no ties in max pool
-    for ours, back, ref in [(conv.max_pool2d, conv.max_pool2d_backward, F.max_pool2d),
-                            (conv.avg_pool2d, conv.avg_pool2d_backward, F.avg_pool2d)]:
+    for ours, back, ref in [(pooling.max_pool2d, pooling.max_pool2d_backward, F.max_pool2d),
+                            (pooling.avg_pool2d, pooling.avg_pool2d_backward, F.avg_pool2d)]:
         xt = _t(x, True)
         yt = ref(xt, k, s, p)
         y = ours(x, k, s, p)
@@ -122,14 +123,14 @@ def test_pooling_values_and_gradients_match_torch(k, s, p, rng):
 
 def test_max_pool_gradient_goes_only_to_the_winners(rng):
     x = rng.normal(size=(1, 1, 8, 8))
-    dx = conv.max_pool2d_backward(np.ones((1, 1, 4, 4)), x, 2)
+    dx = pooling.max_pool2d_backward(np.ones((1, 1, 4, 4)), x, 2)
     assert np.count_nonzero(dx) == 16 and dx.sum() == 16
-    assert np.array_equal(np.sort(x[dx == 1]), np.sort(conv.max_pool2d(x, 2).ravel()))
+    assert np.array_equal(np.sort(x[dx == 1]), np.sort(pooling.max_pool2d(x, 2).ravel()))
 
 
 def test_global_avg_pool_matches_adaptive_avg_pool(rng):
     x = rng.normal(size=(3, 4, 7, 5))
-    np.testing.assert_allclose(conv.global_avg_pool(x), F.adaptive_avg_pool2d(_t(x), 1).numpy()[:, :, 0, 0],
+    np.testing.assert_allclose(pooling.global_avg_pool(x), F.adaptive_avg_pool2d(_t(x), 1).numpy()[:, :, 0, 0],
                                atol=1e-12)
 
 
@@ -149,7 +150,7 @@ def test_conv_is_translation_equivariant_away_from_borders(rng):
     rhs = np.roll(conv.conv2d(x, w, padding=1), (dy_, dx_), axis=(2, 3))  # shift(conv(x))
     np.testing.assert_allclose(lhs[..., 8:-8, 8:-8], rhs[..., 8:-8, 8:-8], atol=1e-12)
     # ... and global average pooling of the feature maps makes the result invariant to the shift
-    np.testing.assert_allclose(conv.global_avg_pool(lhs), conv.global_avg_pool(conv.conv2d(x, w, padding=1)),
+    np.testing.assert_allclose(pooling.global_avg_pool(lhs), pooling.global_avg_pool(conv.conv2d(x, w, padding=1)),
                                atol=1e-12)
 
 
@@ -178,7 +179,7 @@ def test_float32_in_float32_out_and_ints_become_float64():
     x = np.ones((1, 1, 4, 4), np.float32)
     assert conv.conv2d(x, np.ones((1, 1, 3, 3), np.float32)).dtype == np.float32
     assert conv.conv2d(x, np.ones((1, 1, 3, 3))).dtype == np.float64
-    assert conv.max_pool2d(np.ones((1, 1, 4, 4), int), 2).dtype == np.float64
+    assert pooling.max_pool2d(np.ones((1, 1, 4, 4), int), 2).dtype == np.float64
 
 
 def test_bad_inputs_raise_clear_errors():
@@ -198,7 +199,7 @@ def test_bad_inputs_raise_clear_errors():
     with pytest.raises(ValueError, match="do not fit"):
         conv.col2im(np.ones((1, 5, 36)), (8, 8), 3)
     with pytest.raises(ValueError, match="at most half the kernel"):
-        conv.max_pool2d(x, 2, padding=2)
+        pooling.max_pool2d(x, 2, padding=2)
     with pytest.raises(ValueError, match="dy has shape"):
         conv.conv2d_backward(np.ones((1, 1, 5, 5)), x, np.ones((1, 4, 3, 3)))
     with pytest.raises(ValueError, match=r"\(C_out, C, 1, 1\)"):

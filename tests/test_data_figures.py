@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coursekit.data import KEYPOINT_NAMES, SKELETON, segment_distance, stick_figures
+from coursekit.data.figures import KEYPOINT_NAMES, SKELETON, segment_distance, stick_figures
 
 
 def _figs(n=15, **kw):

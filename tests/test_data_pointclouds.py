@@ -3,8 +3,7 @@
 import numpy as np
 import pytest
 
-from coursekit.data import (PRIMITIVES, point_cloud_dataset, primitive_distance, random_rotation,
-                            sample_primitive)
+from coursekit.data.pointclouds import PRIMITIVES, point_cloud_dataset, primitive_distance, random_rotation, sample_primitive
 
 
 @pytest.mark.parametrize("kind", PRIMITIVES)

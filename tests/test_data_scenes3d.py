@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from coursekit.data import (Camera, camera_rays, default_scene, look_at, orbit_cameras, project,
-                            random_scene, render, views)
+from coursekit.geometry.camera import Camera, camera_rays, look_at, orbit_cameras, project
+from coursekit.data.scenes3d import default_scene, random_scene, render, views
 
 H = W = 48
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from coursekit.data import (COLORS, SHAPE_NAMES, masks_to_boxes, shape_images, shapes_dataset,
-                            shapes_scene)
+from coursekit.data.shapes import COLORS, SHAPE_NAMES, shape_images, shapes_dataset, shapes_scene
+from coursekit.detection.boxes import masks_to_boxes
 
 
 def _scenes(n=20, **kw):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from coursekit.data import (adding_problem, blobs, copy_task, fairness_scores, gaussian_mixture,
-                            imbalanced_blobs, linear_regression, sine_regression, spirals,
-                            two_d_mixture, two_moons, TOY_2D_NAMES)
+from coursekit.data.sequences import adding_problem, copy_task
+from coursekit.data.tabular import blobs, gaussian_mixture, imbalanced_blobs, linear_regression, sine_regression, spirals, two_d_mixture, two_moons, TOY_2D_NAMES
+from coursekit.data.fairness import fairness_scores
 
 GENERATORS = [
     lambda rng: blobs(60, rng),

@@ -5,9 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from coursekit.data import (COLOR_NAMES, COLORS, RELATIONS, SHAPE_NAMES, VQA_ANSWERS,
-                            arithmetic_corpus, arithmetic_problems, caption_pairs, grammar_corpus,
-                            vqa_pairs)
+from coursekit.data.shapes import COLOR_NAMES, COLORS, SHAPE_NAMES
+from coursekit.data.text import RELATIONS, VQA_ANSWERS, arithmetic_corpus, arithmetic_problems, caption_pairs, grammar_corpus, vqa_pairs
 
 
 def test_text_generators_are_deterministic():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import binary_erosion, map_coordinates
 
-from coursekit.data import ACTION_NAMES, action_clips, moving_shapes_clip, texture_motion_clip
+from coursekit.data.video import ACTION_NAMES, action_clips, moving_shapes_clip, texture_motion_clip
 
 
 def _warp_back(frame_next, flow):

@@ -1,4 +1,4 @@
-"""coursekit.edges against OpenCV, scikit-image and SciPy on real images (camera, coins, astronaut) and noise.
+"""coursekit.image.edges against OpenCV, scikit-image and SciPy on real images (camera, coins, astronaut) and noise.
 
 Canny is compared as edge maps by F1 (2|A∩B| / (|A| + |B|)), not pixel for pixel: OpenCV quantises the
 gradient direction with integer arithmetic and breaks ties between equal neighbours asymmetrically
@@ -17,9 +17,10 @@ from scipy import ndimage
 from skimage import feature
 from skimage import filters as skfilters
 
-from coursekit import edges as E
+from coursekit.image import edges as E
+from coursekit.image import corners
 from coursekit.data import load_image
-from coursekit.filters import gaussian_blur
+from coursekit.image.filters import gaussian_blur
 
 
 @pytest.fixture(scope="module")
@@ -144,13 +145,13 @@ def test_harris_box_window_matches_cv2_cornerharris(images, name):
     theirs = cv2.cornerHarris(f32, 3, 3, 0.04).astype(np.float64)
     # OpenCV divides Sobel by 4 * block_size for float input, so R scales by that to the 4th power;
     # it works in float32, so agreement is relative to the largest response (measured 2e-7; asked 1e-5).
-    ours = E.harris_response(f32, 0.04, block_size=3) / (4 * 3) ** 4
+    ours = corners.harris_response(f32, 0.04, block_size=3) / (4 * 3) ** 4
     assert np.abs(ours - theirs).max() < 1e-5 * np.abs(theirs).max()
 
 
 def test_harris_sign_separates_corner_edge_and_flat():
     f = np.zeros((31, 31)); f[15:, 15:] = 1.0
-    R = E.harris_response(f, sigma=1.5)
+    R = corners.harris_response(f, sigma=1.5)
     assert R[15, 15] > 0 and R[25, 15] < 0 and R[15, 25] < 0 and R[3, 3] == 0
 
 
@@ -158,7 +159,7 @@ def test_harris_finds_the_four_corners_of_a_rotated_square():
     yy, xx = np.mgrid[:64, :64].astype(float)
     u, v = (xx - 32) + (yy - 32), (xx - 32) - (yy - 32)       # a diamond |u|, |v| <= 20
     f = ((np.abs(u) <= 20) & (np.abs(v) <= 20)).astype(float)
-    found = E.harris_corners(f, sigma=1.5, threshold_rel=0.1, min_distance=5)
+    found = corners.harris_corners(f, sigma=1.5, threshold_rel=0.1, min_distance=5)
     truth = np.array([[12, 32], [32, 12], [32, 52], [52, 32]])
     dist = np.linalg.norm(found[:, None, :] - truth[None], axis=-1)
     assert len(found) == 4 and dist.min(axis=0).max() <= 2.5
@@ -166,8 +167,8 @@ def test_harris_finds_the_four_corners_of_a_rotated_square():
 
 def test_harris_corners_are_skimage_peaks_of_the_same_response(images):
     f = images["astronaut"][:256, :256]
-    found = {tuple(p) for p in E.harris_corners(f, threshold_rel=0.01, min_distance=3)}
-    R = E.harris_response(f)
+    found = {tuple(p) for p in corners.harris_corners(f, threshold_rel=0.01, min_distance=3)}
+    R = corners.harris_response(f)
     theirs = {tuple(p) for p in feature.peak_local_max(R, min_distance=3, threshold_rel=0.01, exclude_border=False)}
     assert len(found & theirs) >= 0.95 * max(len(found), len(theirs))
 
@@ -186,11 +187,11 @@ def test_edges_reject_colour_and_bad_parameters():
     with pytest.raises(ValueError, match="2-D"):
         E.hysteresis_threshold(np.zeros(8), 1, 2)
     with pytest.raises(ValueError, match="k must be > 0"):
-        E.harris_response(np.zeros((8, 8)), k=-0.04)
+        corners.harris_response(np.zeros((8, 8)), k=-0.04)
     with pytest.raises(ValueError, match="odd"):
-        E.harris_response(np.zeros((8, 8)), block_size=4)
+        corners.harris_response(np.zeros((8, 8)), block_size=4)
     with pytest.raises(ValueError, match="threshold_rel"):
-        E.harris_corners(np.zeros((8, 8)), threshold_rel=2.0)
+        corners.harris_corners(np.zeros((8, 8)), threshold_rel=2.0)
 
 
 # ----------------------------------------------------------------------------- banded Canny and the fast NMS
@@ -274,7 +275,7 @@ def test_sector_from_gradients_equals_sector_from_angle_on_camera(images):
 
 
 def gaussian_blur_sobel(image):
-    from coursekit.filters import sobel
+    from coursekit.image.derivatives import sobel
     return sobel(gaussian_blur(image, 1.4))
 
 

@@ -1,4 +1,4 @@
-"""coursekit.ensembles: stumps against a brute-force search, trees against sklearn's DecisionTreeClassifier,
+"""coursekit.learn.ensembles: stumps against a brute-force search, trees against sklearn's DecisionTreeClassifier,
 AdaBoost's identities (alpha, Z_t, the re-weighted error of 1/2, the training-error bound) and agreement with
 sklearn's AdaBoostClassifier (SAMME on depth-1 trees) as a loose oracle, and bagging's variance reduction.
 
@@ -18,8 +18,8 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.tree import DecisionTreeClassifier
 
-from coursekit import ensembles as E
-from coursekit.data import two_moons
+from coursekit.learn import ensembles as E
+from coursekit.data.tabular import two_moons
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,10 @@ from skimage.data import camera, coins
 from skimage.metrics import structural_similarity
 from torch import nn
 
-from coursekit import cnn, explain
+from coursekit import explain
+from coursekit import training
+from coursekit import data as ckdata
+from coursekit.metrics import image as image_metrics
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -25,8 +28,8 @@ def _gen(seed=0):
 @pytest.fixture(scope="module")
 def trained():
     """The chapter's digits CNN (8 epochs, ~99% test accuracy) and 16 test images with its predictions."""
-    result = cnn.train_digits(cnn.DigitsConfig(), _gen(0), progress=False)
-    x = cnn.load_digits_split().X_test[:16]                     # (16, 1, 16, 16)
+    result = training.train_digits(training.DigitsConfig(), _gen(0), progress=False)
+    x = ckdata.load_digits_split().X_test[:16]                     # (16, 1, 16, 16)
     with torch.no_grad():
         c = result.model(x).argmax(1)
     return result.model, x, c
@@ -163,10 +166,10 @@ def test_ssim_matches_scikit_image(image, rng):
     expected = structural_similarity(a, b, data_range=1.0)
     # scikit-image filters the whole image and crops the border; we average the valid windows: same
     # windows, same statistics, so only rounding differs.
-    assert abs(explain.ssim(a, b) - expected) < 1e-10
-    assert abs(explain.ssim(a, a) - 1.0) < 1e-12
+    assert abs(image_metrics.ssim(a, b) - expected) < 1e-10
+    assert abs(image_metrics.ssim(a, a) - 1.0) < 1e-12
     with pytest.raises(ValueError, match="win_size"):
-        explain.ssim(a[:5, :5], b[:5, :5])
+        image_metrics.ssim(a[:5, :5], b[:5, :5])
 
 
 # ----------------------------------------------------------------------------- the sanity check

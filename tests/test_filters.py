@@ -1,4 +1,4 @@
-"""coursekit.filters against OpenCV and SciPy on real images (camera, coins, astronaut) and seeded noise.
+"""coursekit.image.filters against OpenCV and SciPy on real images (camera, coins, astronaut) and seeded noise.
 
 Tolerances:
 * float64 against float64 oracles (cv2 on CV_64F, scipy.ndimage): 1e-9 on values up to 255 — the same
@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 from scipy import ndimage, signal
 
-from coursekit import filters as F
-import coursekit.sorting_networks as SN
+from coursekit.image import filters as F
+from coursekit.image import nonlinear
+from coursekit.image import derivatives
+from coursekit.image import _sorting_networks as SN
 from coursekit.data import add_salt_and_pepper, load_image
 
 ATOL = 1e-9
@@ -156,18 +158,18 @@ def test_box_filter_matches_cv2_blur(images, name):
 @pytest.mark.parametrize("ksize", [3, 5])
 def test_median_filter_matches_cv2_medianblur_exactly(images, name, ksize):
     img = images[name]   # cv2.medianBlur pads by replicating the border
-    assert np.array_equal(F.median_filter(img, ksize, mode="replicate"), cv2.medianBlur(img, ksize))
+    assert np.array_equal(nonlinear.median_filter(img, ksize, mode="replicate"), cv2.medianBlur(img, ksize))
 
 
 def test_median_filter_matches_scipy_on_random_floats(rng):
     f = rng.normal(size=(31, 29))
-    assert np.array_equal(F.median_filter(f, 7), ndimage.median_filter(f, size=7, mode="mirror"))
+    assert np.array_equal(nonlinear.median_filter(f, 7), ndimage.median_filter(f, size=7, mode="mirror"))
 
 
 def test_median_beats_mean_on_salt_and_pepper(images, rng):
     clean = images["camera"]
     noisy = add_salt_and_pepper(clean, 0.05, rng)
-    err_med = np.abs(F.median_filter(noisy, 3) - clean).mean()
+    err_med = np.abs(nonlinear.median_filter(noisy, 3) - clean).mean()
     err_box = np.abs(F.box_filter(noisy, 3) - clean).mean()
     assert err_med < 0.5 * err_box
 
@@ -176,7 +178,7 @@ def test_median_beats_mean_on_salt_and_pepper(images, rng):
 @pytest.mark.parametrize("d,sigma_color,sigma_space", [(9, 30.0, 3.0), (None, 20.0, 2.0)])
 def test_bilateral_matches_cv2_uint8_within_one_level(images, name, d, sigma_color, sigma_space):
     img = images[name]   # OpenCV uses float32 weights and rounds to uint8: at most one level apart
-    ours = np.round(F.bilateral_filter(img, sigma_color, sigma_space, d=d))
+    ours = np.round(nonlinear.bilateral_filter(img, sigma_color, sigma_space, d=d))
     expected = cv2.bilateralFilter(img, 0 if d is None else d, sigma_color, sigma_space)
     diff = np.abs(ours - expected)
     assert diff.max() <= 1 and (diff > 0).mean() < 1e-3
@@ -188,7 +190,7 @@ def test_bilateral_with_huge_sigma_color_is_a_gaussian_on_a_disc(rng):
     u, v = np.mgrid[-r:r + 1, -r:r + 1]
     w = np.exp(-(u ** 2 + v ** 2) / (2 * s * s)) * (u ** 2 + v ** 2 <= r * r)
     expected = F.correlate2d(f, w / w.sum())
-    assert np.allclose(F.bilateral_filter(f, 1e9, s, d=5), expected, atol=1e-6)
+    assert np.allclose(nonlinear.bilateral_filter(f, 1e9, s, d=5), expected, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- derivatives
@@ -196,34 +198,34 @@ def test_bilateral_with_huge_sigma_color_is_a_gaussian_on_a_disc(rng):
 @pytest.mark.parametrize("name", ["camera", "astronaut"])
 def test_sobel_matches_cv2(images, name):
     f = images[name].astype(np.float64)
-    gx, gy = F.sobel(f)
+    gx, gy = derivatives.sobel(f)
     assert np.allclose(gx, cv2.Sobel(f, cv2.CV_64F, 1, 0, ksize=3), atol=ATOL)
     assert np.allclose(gy, cv2.Sobel(f, cv2.CV_64F, 0, 1, ksize=3), atol=ATOL)
 
 
 def test_derivative_kernels_sum_to_zero_so_flat_images_give_zero():
     flat = np.full((6, 7), 42.0)
-    gx, gy = F.sobel(flat)
-    assert np.all(gx == 0) and np.all(gy == 0) and np.all(F.laplacian(flat) == 0)
+    gx, gy = derivatives.sobel(flat)
+    assert np.all(gx == 0) and np.all(gy == 0) and np.all(derivatives.laplacian(flat) == 0)
 
 
 @pytest.mark.parametrize("name", ["coins", "astronaut"])
 def test_laplacian_matches_cv2_ksize1(images, name):
     f = images[name].astype(np.float64)
-    assert np.allclose(F.laplacian(f), cv2.Laplacian(f, cv2.CV_64F, ksize=1), atol=ATOL)
+    assert np.allclose(derivatives.laplacian(f), cv2.Laplacian(f, cv2.CV_64F, ksize=1), atol=ATOL)
 
 
 @pytest.mark.parametrize("name", ["camera", "coins"])
 def test_log_equals_cv2_laplacian_of_cv2_gaussian(images, name):
     f = images[name].astype(np.float64)
     expected = cv2.Laplacian(cv2.GaussianBlur(f, (13, 13), 2.0), cv2.CV_64F, ksize=1)
-    assert np.allclose(F.laplacian_of_gaussian(f, 2.0), expected, atol=ATOL)
+    assert np.allclose(derivatives.laplacian_of_gaussian(f, 2.0), expected, atol=ATOL)
 
 
 def test_log_is_negative_at_the_centre_of_a_bright_blob():
     yy, xx = np.mgrid[:41, :41]
     blob = np.exp(-((yy - 20) ** 2 + (xx - 20) ** 2) / (2 * 3.0 ** 2))
-    resp = F.laplacian_of_gaussian(blob, 2.0)
+    resp = derivatives.laplacian_of_gaussian(blob, 2.0)
     assert resp[20, 20] < 0 and np.unravel_index(np.argmin(resp), resp.shape) == (20, 20)
 
 
@@ -237,8 +239,8 @@ def test_log_is_negative_at_the_centre_of_a_bright_blob():
     (np.zeros((4, 4), dtype=complex), "dtype"),
     ([[1, 2], [3, 4]], "NumPy array"),
 ])
-@pytest.mark.parametrize("fn", [lambda x: F.gaussian_blur(x, 1.0), lambda x: F.median_filter(x, 3),
-                                lambda x: F.sobel(x), lambda x: F.correlate2d(x, np.ones((3, 3)))])
+@pytest.mark.parametrize("fn", [lambda x: F.gaussian_blur(x, 1.0), lambda x: nonlinear.median_filter(x, 3),
+                                lambda x: derivatives.sobel(x), lambda x: F.correlate2d(x, np.ones((3, 3)))])
 def test_bad_images_raise(bad, match, fn):
     with pytest.raises(ValueError, match=match):
         fn(bad)
@@ -251,8 +253,8 @@ def test_gaussian_rejects_non_positive_sigma(sigma):
 
 
 @pytest.mark.parametrize("call", [lambda: F.gaussian_kernel1d(1.0, 4), lambda: F.box_filter(np.zeros((5, 5)), 2),
-                                  lambda: F.median_filter(np.zeros((5, 5)), 0),
-                                  lambda: F.bilateral_filter(np.zeros((5, 5)), 1.0, 1.0, d=4)])
+                                  lambda: nonlinear.median_filter(np.zeros((5, 5)), 0),
+                                  lambda: nonlinear.bilateral_filter(np.zeros((5, 5)), 1.0, 1.0, d=4)])
 def test_even_sizes_raise(call):
     with pytest.raises(ValueError, match="odd"):
         call()
@@ -281,8 +283,8 @@ def _brute_median(img, k, mode):
 def test_median_network_equals_partition_and_the_double_loop(rng, ksize, mode, dtype):
     img = rng.uniform(0, 255, (23, 31)).astype(dtype)   # exact: a median of an odd count is an input
     r = ksize // 2
-    expected = SN.median_partition(F._pad_native(img, r, mode), ksize)
-    ours = F.median_filter(img, ksize, mode)
+    expected = SN.median_partition(nonlinear._pad_native(img, r, mode), ksize)
+    ours = nonlinear.median_filter(img, ksize, mode)
     assert ours.dtype == np.float64
     assert np.array_equal(ours, expected) and np.array_equal(ours, _brute_median(img, ksize, mode))
 
@@ -290,16 +292,16 @@ def test_median_network_equals_partition_and_the_double_loop(rng, ksize, mode, d
 def test_median_network_handles_images_smaller_than_the_window_and_many_bands(rng):
     tiny = rng.integers(0, 255, (2, 3)).astype(np.uint8)   # reflect needs a 2-pixel side; wrap/symmetric do not
     for mode in ("wrap", "symmetric", "replicate", "zero"):
-        assert np.array_equal(F.median_filter(tiny, 7, mode), _brute_median(tiny, 7, mode))
+        assert np.array_equal(nonlinear.median_filter(tiny, 7, mode), _brute_median(tiny, 7, mode))
     tall = rng.integers(0, 255, (700, 5)).astype(np.uint8)  # narrow rows: many bands, each a few rows high
-    assert np.array_equal(F.median_filter(tall, 5), SN.median_partition(F._pad_native(tall, 2, "reflect"), 5))
+    assert np.array_equal(nonlinear.median_filter(tall, 5), SN.median_partition(nonlinear._pad_native(tall, 2, "reflect"), 5))
 
 
 @pytest.mark.parametrize("name", ["camera", "coins"])
 @pytest.mark.parametrize("ksize", [3, 5])
 def test_median_network_matches_cv2_medianblur_on_full_images(name, ksize):
     img = load_image(name)   # full size, several bands; cv2.medianBlur replicates the border
-    assert np.array_equal(F.median_filter(img, ksize, mode="replicate"), cv2.medianBlur(img, ksize))
+    assert np.array_equal(nonlinear.median_filter(img, ksize, mode="replicate"), cv2.medianBlur(img, ksize))
 
 
 def _network_median(values, k):

@@ -1,4 +1,4 @@
-"""Tests of coursekit.foundations (Chapter 1): error measures, sampling, quantisation, zone plate."""
+"""Tests of coursekit.image.sampling (Chapter 1): error measures, sampling, quantisation, zone plate."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from skimage.metrics import mean_squared_error as sk_mse
 from skimage.metrics import peak_signal_noise_ratio as sk_psnr
 
 import coursekit
-from coursekit.data import add_gaussian_noise, load_image
-from coursekit.foundations import mse, psnr, quantize, sample, upsample_nearest, zone_plate
+from coursekit.data.images import add_gaussian_noise, load_image
+from coursekit.metrics.image import mse, psnr
+from coursekit.image.sampling import quantize, sample, upsample_nearest, zone_plate
 
 REAL_GREY = ["camera", "coins", "moon"]
 REAL_COLOUR = ["astronaut", "chelsea"]

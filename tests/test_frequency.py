@@ -11,9 +11,17 @@ import scipy.ndimage as ndi
 import scipy.signal
 from skimage import data
 
-from coursekit.frequency import (block_dct, block_idct, circular_convolve, convolution_theorem, dct2,
-                                 dct_basis_images, dct_matrix, dft2, dft_matrix, frequency_filter,
-                                 gaussian_transfer, idct2, idft2, magnitude_spectrum)
+from coursekit.image.dct import block_dct, block_idct, dct2, dct_basis_images, dct_matrix, idct2
+from coursekit.image.fourier import (
+    circular_convolve,
+    convolution_theorem,
+    dft2,
+    dft_matrix,
+    frequency_filter,
+    gaussian_transfer,
+    idft2,
+    magnitude_spectrum,
+)
 
 
 def _gray(name: str) -> np.ndarray:

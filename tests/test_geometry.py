@@ -10,10 +10,19 @@ import scipy.ndimage as ndi
 from skimage import data, transform
 from sklearn.linear_model import LinearRegression
 
-from coursekit.geometry import (affine_matrix, apply_homography, bilinear_sample, degrees_of_freedom,
-                                estimate_affine, estimate_homography, normalize_points, rotation_matrix,
-                                scaling_matrix, shear_matrix, translation_matrix, warp_forward,
-                                warp_inverse)
+from coursekit.geometry.transforms import (
+    affine_matrix,
+    apply_homography,
+    degrees_of_freedom,
+    estimate_affine,
+    estimate_homography,
+    normalize_points,
+    rotation_matrix,
+    scaling_matrix,
+    shear_matrix,
+    translation_matrix,
+)
+from coursekit.geometry.warp import bilinear_sample, warp_forward, warp_inverse
 
 IMAGES = {"camera": data.camera(), "astronaut": data.astronaut(), "coffee": data.coffee()}
 H_TRUE = np.array([[0.9, 0.15, 20.0], [-0.1, 1.05, 10.0], [2e-4, 1e-4, 1.0]])

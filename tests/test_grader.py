@@ -84,7 +84,7 @@ def build_submissions(root: Path) -> dict[str, Path]:
     nbs["exits"] = (CH01, nb)
 
     nb = copy.deepcopy(full)   # one shortcut in plain sight, one only the run-time detector can see
-    _set_exercise(nb, "ch01.mse", "from coursekit.foundations import mse as _m\n\n"
+    _set_exercise(nb, "ch01.mse", "from coursekit.metrics.image import mse as _m\n\n"
                                   "def mse(reference, test):\n    return _m(reference, test)\n")
     _set_exercise(nb, "ch01.psnr", "import importlib\n\ndef psnr(reference, test, data_range):\n"
                                    "    mod = importlib.import_module('coursekit.' + 'found' + 'ations')\n"
@@ -270,13 +270,13 @@ def test_grading_twice_gives_identical_scores(batch, tmp_path):
 PRIVATE_CHECK = f'''
 """Instructor-only check: tiny images. {SECRET}"""
 import numpy as np
-from coursekit import foundations
+from coursekit.metrics import image as image_metrics
 from coursekit.grading import compare_cases
 
 def check_mse(student, rng):
     x = rng.random((3, 3))
     y = x + 1.0  # {SECRET}
-    return compare_cases(student, foundations.mse, [("tiny 3x3 images", (x, y), {{}})], atol=1e-12)
+    return compare_cases(student, image_metrics.mse, [("tiny 3x3 images", (x, y), {{}})], atol=1e-12)
 '''
 
 

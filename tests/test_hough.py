@@ -1,11 +1,11 @@
-"""Tests of coursekit.hough against scikit-image and OpenCV (Chapter 2, Hough transform)."""
+"""Tests of coursekit.image.hough against scikit-image and OpenCV (Chapter 2, Hough transform)."""
 
 import cv2
 import numpy as np
 import pytest
 from skimage import data, draw, feature, transform
 
-from coursekit import hough as H
+from coursekit.image import hough as H
 
 THETAS = np.linspace(-np.pi / 2, np.pi / 2, 180, endpoint=False)  # skimage's default grid
 # edge maps from skimage's Canny are inputs here, not the thing under test

@@ -1,11 +1,11 @@
-"""Tests of coursekit.intensity against OpenCV and scikit-image (Chapter 2, point operations)."""
+"""Tests of coursekit.image.intensity against OpenCV and scikit-image (Chapter 2, point operations)."""
 
 import cv2
 import numpy as np
 import pytest
 from skimage import data, exposure, filters
 
-from coursekit import intensity as I
+from coursekit.image import intensity as I
 
 REAL = {"camera": data.camera(), "coins": data.coins(), "page": data.page(), "moon": data.moon()}
 

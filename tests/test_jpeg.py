@@ -11,9 +11,25 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from coursekit.jpeg import (_ac_symbols, dequantize, estimate_bits, inverse_zigzag, jpeg_compress,
-                            quality_table, quantize, rgb_to_ycbcr, run_length_decode, run_length_encode,
-                            subsample_420, upsample_420, ycbcr_to_rgb, zigzag, zigzag_indices)
+from coursekit.image.entropy import (
+    _ac_symbols,
+    estimate_bits,
+    inverse_zigzag,
+    run_length_decode,
+    run_length_encode,
+    zigzag,
+    zigzag_indices,
+)
+from coursekit.image.jpeg import (
+    dequantize,
+    jpeg_compress,
+    quality_table,
+    quantize,
+    rgb_to_ycbcr,
+    subsample_420,
+    upsample_420,
+    ycbcr_to_rgb,
+)
 
 RGB = {"astronaut": data.astronaut(), "coffee": data.coffee()}
 GRAY = {"camera": data.camera(), "moon": data.moon()}

@@ -1,4 +1,4 @@
-"""coursekit.linear against NumPy's lstsq, scikit-learn (Ridge, Lasso, LogisticRegression,
+"""coursekit.learn.linear against NumPy's lstsq, scikit-learn (Ridge, Lasso, LogisticRegression,
 KNeighborsClassifier) and torch autograd, on real tabular data shipped with scikit-learn (diabetes,
 breast cancer, iris, digits) and on seeded generated sets.
 
@@ -21,8 +21,9 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, loa
 from sklearn.linear_model import Lasso, LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
 
-from coursekit import linear as L
-from coursekit import neighbors as N
+from coursekit.learn import linear as L
+from coursekit.learn import sparse
+from coursekit.learn import neighbors as N
 from coursekit.data import blobs, two_moons
 
 
@@ -171,17 +172,17 @@ def test_softmax_regression_matches_sklearn_multinomial(dataset):
 # ----------------------------------------------------------------------------- L1 vs L2
 
 def test_soft_threshold_values():
-    got = L.soft_threshold(np.array([-2.0, -1.0, -0.3, 0.0, 0.7, 3.0]), 0.5)
+    got = sparse.soft_threshold(np.array([-2.0, -1.0, -0.3, 0.0, 0.7, 3.0]), 0.5)
     assert np.allclose(got, [-1.5, -0.5, 0.0, 0.0, 0.2, 2.5])
     with pytest.raises(ValueError):
-        L.soft_threshold(np.ones(2), -1.0)
+        sparse.soft_threshold(np.ones(2), -1.0)
 
 
 @pytest.mark.parametrize("l1", [0.05, 0.3])
 def test_lasso_ista_matches_sklearn_lasso_and_is_sparse(rng, l1):
     X = rng.normal(size=(100, 8))
     y = X @ np.array([3.0, 0, 0, -2.0, 0, 0, 1.0, 0]) + 0.1 * rng.normal(size=100)
-    w, objective = L.lasso_ista(X, y, l1, n_iter=800)
+    w, objective = sparse.lasso_ista(X, y, l1, n_iter=800)
     ref = Lasso(alpha=l1, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(X, y).coef_
     assert np.allclose(w, ref, atol=1e-8)
     assert np.all(np.diff(objective) <= 1e-12)

@@ -1,11 +1,11 @@
-"""Tests of coursekit.matching against OpenCV and scikit-image (Chapter 2, template matching)."""
+"""Tests of coursekit.image.template against OpenCV and scikit-image (Chapter 2, template matching)."""
 
 import cv2
 import numpy as np
 import pytest
 from skimage import data, feature
 
-from coursekit import matching as Mt
+from coursekit.image import template as Mt
 
 CAMERA, COINS = data.camera(), data.coins()
 CASES = {  # (image, template cut from it at (y, x))

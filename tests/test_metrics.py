@@ -15,7 +15,7 @@ from sklearn.datasets import load_breast_cancer
 
 from coursekit import metrics as M
 from coursekit.data import imbalanced_blobs
-from coursekit.linear import fit_logistic_regression
+from coursekit.learn.linear import fit_logistic_regression
 
 
 def _score_sets():

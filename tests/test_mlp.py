@@ -8,9 +8,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from coursekit.data import two_moons
-from coursekit.mlp import (MLP, activation_forward, dropout_forward, init_weight, linear_backward, linear_forward,
-                           mlp_to_torch, numerical_gradient, sgd_momentum_step)
+from coursekit.data.tabular import two_moons
+from coursekit.nn.mlp import (
+    MLP,
+    activation_forward,
+    dropout_forward,
+    init_weight,
+    linear_backward,
+    linear_forward,
+    mlp_to_torch,
+    numerical_gradient,
+    sgd_momentum_step,
+)
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -1,11 +1,11 @@
-"""Tests of coursekit.morphology against OpenCV and scikit-image (Chapter 2, morphology)."""
+"""Tests of coursekit.image.morphology against OpenCV and scikit-image (Chapter 2, morphology)."""
 
 import cv2
 import numpy as np
 import pytest
 from skimage import data, morphology as skm
 
-from coursekit import morphology as M
+from coursekit.image import morphology as M
 
 CAMERA, COINS = data.camera(), data.coins()
 IMAGES = {

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.mlp import numerical_gradient
-from coursekit.normalization import BatchNorm1d, batchnorm_backward, batchnorm_forward
+from coursekit.nn.mlp import numerical_gradient
+from coursekit.nn.normalization import BatchNorm1d, batchnorm_backward, batchnorm_forward
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

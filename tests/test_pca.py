@@ -1,4 +1,4 @@
-"""coursekit.pca against sklearn.decomposition.PCA (components up to sign) on the digits images and on
+"""coursekit.learn.pca against sklearn.decomposition.PCA (components up to sign) on the digits images and on
 seeded data, plus the identities that define PCA.
 
 Tolerances: 1e-9 on unit-norm components and on variances relative to the largest — two eigensolvers
@@ -13,7 +13,7 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.decomposition import PCA
 
-from coursekit import pca as P
+from coursekit.learn import pca as P
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,15 @@ import numpy as np
 import pytest
 import torch
 
-from coursekit.sequence import (input_gradient_norms, lstm_cell_forward, lstm_forward, params_from_torch,
-                                rnn_cell_forward, rnn_forward, rnn_state_jacobian_norms)
+from coursekit.nn.recurrent import (
+    input_gradient_norms,
+    lstm_cell_forward,
+    lstm_forward,
+    params_from_torch,
+    rnn_cell_forward,
+    rnn_forward,
+    rnn_state_jacobian_norms,
+)
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

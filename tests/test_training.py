@@ -8,11 +8,18 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from coursekit.data import imbalanced_blobs
-from coursekit.mlp import numerical_gradient
-from coursekit.training import (distillation_loss, distillation_loss_torch, fit_linear_classifier_torch,
-                                focal_loss, focal_loss_torch, penalty, warmup_cosine_lr,
-                                weighted_cross_entropy)
+from coursekit.data.tabular import imbalanced_blobs
+from coursekit.nn.mlp import numerical_gradient
+from coursekit.training.losses import (
+    distillation_loss,
+    distillation_loss_torch,
+    fit_linear_classifier_torch,
+    focal_loss,
+    focal_loss_torch,
+    penalty,
+    weighted_cross_entropy,
+)
+from coursekit.training.schedules import warmup_cosine_lr
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

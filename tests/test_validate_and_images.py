@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from coursekit import _validate as v
-from coursekit.data import add_salt_and_pepper, load_image, rgb_to_gray, to_float, to_uint8
+from coursekit.core import validation as v
+from coursekit.data.images import add_salt_and_pepper, load_image, rgb_to_gray, to_float, to_uint8
 
 
 @pytest.mark.parametrize("bad, fragment", [

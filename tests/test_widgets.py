@@ -11,7 +11,7 @@ from ipywidgets.widgets.widget import _instances
 from ipywidgets.widgets.widget_link import Link
 import pytest
 
-from coursekit.widgets import frame_slider, render_frames
+from coursekit.notebook.widgets import frame_slider, render_frames
 
 
 def _draw(fig, value):
@@ -47,7 +47,7 @@ def test_every_frame_has_alt_text():
 def test_figure_widget_requires_and_embeds_alt_text():
     import matplotlib.pyplot as plt
 
-    from coursekit.widgets import figure_widget
+    from coursekit.notebook.widgets import figure_widget
 
     fig = plt.figure()
     assert 'alt="A figure"' in figure_widget(fig, "A figure").value

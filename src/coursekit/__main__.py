@@ -14,19 +14,19 @@ def main(argv: list[str] | None = None) -> int:
     ex = sub.add_parser("exercises", help="regenerate exercises/ (stubs) from solutions/ (the single source)")
     ex.add_argument("--solutions", default="solutions", type=Path)
     ex.add_argument("--out", default="exercises", type=Path)
-    from .grader.cli import add_parser as add_grade_parser
+    from coursekit.grader.cli import add_parser as add_grade_parser
 
     add_grade_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "exercises":
-        from .exercises import write_exercises
+        from coursekit.exercises import write_exercises
 
         for path in write_exercises(args.solutions, args.out):
             print(f"wrote {path}")
         return 0
     if args.command == "grade":
-        from .grader.cli import run
+        from coursekit.grader.cli import run
 
         return run(args)
     return 2  # pragma: no cover - argparse already rejects unknown commands

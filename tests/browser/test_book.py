@@ -386,7 +386,7 @@ def test_kernel_free_sliders_change_the_page(load, driver, page, book):
     html = (book / page).read_text(encoding="utf-8", errors="replace")
     views = kernel_free_sliders(html)
     if not any(any(flags) for _, flags in views):
-        pytest.fail(f"{page}: has widgets but no kernel-free (browser-linked) slider; use coursekit.widgets.frame_slider")
+        pytest.fail(f"{page}: has widgets but no kernel-free (browser-linked) slider; use coursekit.notebook.widgets.frame_slider")
     load(page)
     subareas = driver.find_elements(
         By.XPATH, "//script[@type='application/vnd.jupyter.widget-view+json']/preceding-sibling::*[1]")

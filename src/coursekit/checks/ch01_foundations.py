@@ -1,7 +1,7 @@
 """Checks of Chapter 1's exercises (``solutions/01_foundations.ipynb``): MSE, PSNR, quantisation, sampling.
 
 Each check runs the student's function on seeded random inputs and on real
-``skimage.data`` images and compares it with :mod:`coursekit.foundations`.
+``skimage.data`` images and compares it with :mod:`coursekit.image.sampling`.
 When an answer is off, the check recognises the usual slips (uint8
 wrap-around, ``log`` for ``log10``, floor for round, a forgotten crop) by
 comparing with those wrong answers and names the slip — it never prints the
@@ -16,10 +16,11 @@ from typing import Callable
 
 import numpy as np
 
-from .. import foundations as ref
-from ..data import add_gaussian_noise, load_image
-from .. import grading
-from ..grading import CaseResult, compare_arrays
+from coursekit.image import sampling as ref
+from coursekit.metrics import image as image_metrics
+from coursekit.data import add_gaussian_noise, load_image
+from coursekit import grading
+from coursekit.grading import CaseResult, compare_arrays
 
 __all__ = ["check_mse", "check_psnr", "check_quantize", "check_sample"]
 
@@ -107,14 +108,14 @@ def check_mse(student: Callable, rng: np.random.Generator) -> list[CaseResult]:
         if err:
             results.append(CaseResult(label, False, err))
             continue
-        results.append(_scalar_case(label, got, ref.mse(a, b), _mse_slips(a, b)))
+        results.append(_scalar_case(label, got, image_metrics.mse(a, b), _mse_slips(a, b)))
     return results
 
 
 # ----------------------------------------------------------------------------- ch01.psnr
 
 def _psnr_slips(a: np.ndarray, b: np.ndarray, data_range: float) -> dict[str, float]:
-    m = ref.mse(a, b)
+    m = image_metrics.mse(a, b)
     right = 10 * np.log10(data_range**2 / m)
     slips = {
         "your values are ln(10) ≈ 2.3 times too large: use np.log10, not np.log.": right * np.log(10),
@@ -154,7 +155,7 @@ def check_psnr(student: Callable, rng: np.random.Generator) -> list[CaseResult]:
                 hint = hint.rstrip(".") + ". Identical images have MSE 0: return float('inf') for them."
             results.append(CaseResult(label, False, hint))
             continue
-        expected = ref.psnr(a, b, data_range=r)
+        expected = image_metrics.psnr(a, b, data_range=r)
         slips = {} if np.isinf(expected) else _psnr_slips(a, b, float(r))
         results.append(_scalar_case(label, got, expected, slips))
     return results
@@ -284,8 +285,8 @@ def check_sample(student: Callable, rng: np.random.Generator) -> list[CaseResult
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch01.mse": "coursekit.foundations.mse",
-    "ch01.psnr": "coursekit.foundations.psnr",
-    "ch01.quantize": "coursekit.foundations.quantize",
-    "ch01.sample": "coursekit.foundations.sample",
+    "ch01.mse": "coursekit.metrics.image.mse",
+    "ch01.psnr": "coursekit.metrics.image.psnr",
+    "ch01.quantize": "coursekit.image.sampling.quantize",
+    "ch01.sample": "coursekit.image.sampling.sample",
 }

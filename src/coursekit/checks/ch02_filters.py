@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import grading
-from ..data import load_image
-from ..edges import gradient_magnitude_direction, non_max_suppression
-from ..filters import convolve2d, correlate2d, gaussian_kernel1d
+from coursekit import grading
+from coursekit.data.images import load_image
+from coursekit.image.edges import gradient_magnitude_direction, non_max_suppression
+from coursekit.image.filters import convolve2d, correlate2d, gaussian_kernel1d
 
 __all__ = ["check_gaussian_kernel1d", "check_convolve2d", "check_non_max_suppression"]
 
@@ -105,8 +105,8 @@ def check_non_max_suppression(student, rng: np.random.Generator) -> list[grading
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch02.gaussian_kernel1d": "coursekit.filters.gaussian_kernel1d",
+    "ch02.gaussian_kernel1d": "coursekit.image.filters.gaussian_kernel1d",
     # convolve2d is correlate2d with a flipped kernel: calling either is the shortcut
-    "ch02.convolve2d": ("coursekit.filters.convolve2d", "coursekit.filters.correlate2d"),
-    "ch02.non_max_suppression": "coursekit.edges.non_max_suppression",
+    "ch02.convolve2d": ("coursekit.image.filters.convolve2d", "coursekit.image.filters.correlate2d"),
+    "ch02.non_max_suppression": "coursekit.image.edges.non_max_suppression",
 }

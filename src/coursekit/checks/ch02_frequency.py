@@ -2,8 +2,8 @@
 
 ``ch02.dct_matrix``, ``ch02.zigzag_indices``, ``ch02.estimate_homography`` and
 ``ch02.bilinear_sample``: each runs the student's function on seeded random inputs
-and on real images and compares it with :mod:`coursekit.frequency`,
-:mod:`coursekit.jpeg` and :mod:`coursekit.geometry`. Hints say how an answer is
+and on real images and compares it with :mod:`coursekit.image.fourier`,
+:mod:`coursekit.image.jpeg` and :mod:`coursekit.geometry`. Hints say how an answer is
 off, never what it should be.
 """
 
@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import frequency, geometry, jpeg
-from ..data import load_image
-from ..grading import CaseResult, compare_cases
+from coursekit import geometry
+from coursekit.image import jpeg
+from coursekit.image import dct
+from coursekit.image import entropy
+from coursekit.data import load_image
+from coursekit.grading import CaseResult, compare_cases
 
 __all__ = ["check_dct_matrix", "check_zigzag_indices", "check_estimate_homography", "check_bilinear_sample"]
 
@@ -34,7 +37,7 @@ def _dct_hint(student) -> str:
     if C.shape != (8, 8):
         return ""
     norms = np.linalg.norm(C, axis=1)
-    if np.allclose(C.T, frequency.dct_matrix(8), atol=1e-6):
+    if np.allclose(C.T, dct.dct_matrix(8), atol=1e-6):
         return "your matrix is the transpose: row k should hold frequency k, column x the sample."
     if not np.allclose(norms, 1.0, atol=1e-6):
         bad = [int(k) for k in np.flatnonzero(~np.isclose(norms, 1.0, atol=1e-6))]
@@ -47,7 +50,7 @@ def check_dct_matrix(student, rng: np.random.Generator) -> list[CaseResult]:
     """``dct_matrix(n)`` → the (n, n) orthonormal DCT-II matrix."""
     sizes = [8, 1, 2, 5, int(rng.integers(9, 17))]
     cases = [(f"n = {n}", (n,), {}) for n in sizes]
-    results = compare_cases(student, frequency.dct_matrix, cases, atol=1e-9)
+    results = compare_cases(student, dct.dct_matrix, cases, atol=1e-9)
 
     # Real image: the student's matrix used as C B C^T on 8×8 blocks of camera.
     cam = load_image("camera", size=64).astype(np.float64) - 128.0  # (64, 64)
@@ -59,7 +62,7 @@ def check_dct_matrix(student, rng: np.random.Generator) -> list[CaseResult]:
             return C @ b @ C.T if C.shape == (8, 8) else C
         return run
 
-    results += compare_cases(coeffs_of(student), coeffs_of(frequency.dct_matrix),
+    results += compare_cases(coeffs_of(student), coeffs_of(dct.dct_matrix),
                              [("DCT of camera's 8×8 blocks via C B Cᵀ", (blocks,), {})], atol=1e-6)
     if _first_failure(results) and not any(r.hint == "__not_done__" for r in results):
         extra = _dct_hint(student)
@@ -78,11 +81,11 @@ def check_zigzag_indices(student, rng: np.random.Generator) -> list[CaseResult]:
     cases = [(f"n = {n}", (n,), {}) for n in sizes]
     hint = ("walk the anti-diagonals s = row + col in order; odd s goes down-left (row increasing), "
             "even s up-right (row decreasing); return integer (row, col) rows.")
-    results = compare_cases(student, jpeg.zigzag_indices, cases, atol=0, hint=hint)
+    results = compare_cases(student, entropy.zigzag_indices, cases, atol=0, hint=hint)
 
     # Real image: read camera's quantised 8×8 blocks in the student's order.
     cam = load_image("camera", size=128).astype(np.float64) - 128.0  # (128, 128)
-    q = jpeg.quantize(frequency.block_dct(cam), jpeg.quality_table(50))  # (16, 16, 8, 8)
+    q = jpeg.quantize(dct.block_dct(cam), jpeg.quality_table(50))  # (16, 16, 8, 8)
 
     def scan_with(fn):
         def run(blocks):
@@ -92,7 +95,7 @@ def check_zigzag_indices(student, rng: np.random.Generator) -> list[CaseResult]:
             return blocks[..., rc[:, 0], rc[:, 1]]  # (16, 16, 64)
         return run
 
-    results += compare_cases(scan_with(student), scan_with(jpeg.zigzag_indices),
+    results += compare_cases(scan_with(student), scan_with(entropy.zigzag_indices),
                              [("zigzag scan of camera's quantised blocks (quality 50)", (q,), {})],
                              atol=0, hint=hint)
     return results
@@ -166,8 +169,8 @@ def check_bilinear_sample(student, rng: np.random.Generator) -> list[CaseResult]
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch02.dct_matrix": "coursekit.frequency.dct_matrix",
-    "ch02.zigzag_indices": "coursekit.jpeg.zigzag_indices",
-    "ch02.estimate_homography": "coursekit.geometry.estimate_homography",
-    "ch02.bilinear_sample": "coursekit.geometry.bilinear_sample",
+    "ch02.dct_matrix": "coursekit.image.dct.dct_matrix",
+    "ch02.zigzag_indices": "coursekit.image.entropy.zigzag_indices",
+    "ch02.estimate_homography": "coursekit.geometry.transforms.estimate_homography",
+    "ch02.bilinear_sample": "coursekit.geometry.warp.bilinear_sample",
 }

@@ -2,7 +2,7 @@
 
 ``ch02.equalize_hist``, ``ch02.otsu_threshold`` and ``ch02.erode``: each runs the
 student's function on real photographs and on seeded random images from
-``rng``, and compares with :mod:`coursekit.intensity` / :mod:`coursekit.morphology`.
+``rng``, and compares with :mod:`coursekit.image.intensity` / :mod:`coursekit.image.morphology`.
 Hints say how an answer is off, never what it should be.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..data import load_image
-from .. import grading
-from ..grading import CaseResult, compare_arrays
-from ..intensity import between_class_variance, equalize_hist, histogram
-from ..morphology import erode, square
+from coursekit.data.images import load_image
+from coursekit import grading
+from coursekit.grading import CaseResult, compare_arrays
+from coursekit.image.intensity import between_class_variance, equalize_hist, histogram
+from coursekit.image.morphology import erode, square
 
 __all__ = ["check_equalize_hist", "check_otsu_threshold", "check_erode"]
 
@@ -42,7 +42,7 @@ def _equalize_cases(rng):
 
 
 def check_equalize_hist(student, rng: np.random.Generator) -> list[CaseResult]:
-    """Exact agreement with :func:`coursekit.intensity.equalize_hist` (OpenCV's convention);
+    """Exact agreement with :func:`coursekit.image.intensity.equalize_hist` (OpenCV's convention);
     an off-by-one is tolerated on at most 0.1 % of pixels (exact .5 ties rounded another way)."""
     results = []
     for label, img in _equalize_cases(rng):
@@ -111,7 +111,7 @@ def check_otsu_threshold(student, rng: np.random.Generator) -> list[CaseResult]:
 
 def check_erode(student, rng: np.random.Generator) -> list[CaseResult]:
     """Binary erosion with a ``size × size`` square: ``student(mask, size)`` vs
-    ``coursekit.morphology.erode(mask, square(size))`` (outside pixels never erode)."""
+    ``coursekit.image.morphology.erode(mask, square(size))`` (outside pixels never erode)."""
     coins = load_image("coins") > 107
     camera = load_image("camera", size=256) > 100
     cases = [("coins > 107, size 3", coins, 3),
@@ -148,7 +148,7 @@ def check_erode(student, rng: np.random.Generator) -> list[CaseResult]:
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch02.equalize_hist": "coursekit.intensity.equalize_hist",
-    "ch02.otsu_threshold": "coursekit.intensity.otsu_threshold",
-    "ch02.erode": "coursekit.morphology.erode",
+    "ch02.equalize_hist": "coursekit.image.intensity.equalize_hist",
+    "ch02.otsu_threshold": "coursekit.image.intensity.otsu_threshold",
+    "ch02.erode": "coursekit.image.morphology.erode",
 }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import grading
-from ..clustering import kmeans_plus_plus_init, pairwise_sq_dists
-from ..linear import softmax_cross_entropy
-from ..metrics import average_precision, average_precision_11pt, precision_recall_curve
+from coursekit import grading
+from coursekit.learn.clustering import kmeans_plus_plus_init, pairwise_sq_dists
+from coursekit.learn.linear import softmax_cross_entropy
+from coursekit.metrics.classification import average_precision, average_precision_11pt, precision_recall_curve
 
 __all__ = ["check_softmax_cross_entropy_grad", "check_kmeans_plus_plus_init", "check_average_precision"]
 
@@ -186,7 +186,7 @@ def check_average_precision(student, rng: np.random.Generator) -> list[grading.C
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch03.softmax_cross_entropy_grad": ("coursekit.linear.softmax_cross_entropy", "coursekit.linear.softmax"),
-    "ch03.kmeans_plus_plus_init": "coursekit.clustering.kmeans_plus_plus_init",
-    "ch03.average_precision": ("coursekit.metrics.average_precision", "coursekit.metrics.precision_recall_curve"),
+    "ch03.softmax_cross_entropy_grad": ("coursekit.learn.linear.softmax_cross_entropy", "coursekit.learn.linear.softmax"),
+    "ch03.kmeans_plus_plus_init": "coursekit.learn.clustering.kmeans_plus_plus_init",
+    "ch03.average_precision": ("coursekit.metrics.classification.average_precision", "coursekit.metrics.classification.precision_recall_curve"),
 }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import grading
-from ..mlp import linear_backward
-from ..normalization import batchnorm_forward
-from ..sequence import lstm_cell_forward
+from coursekit import grading
+from coursekit.nn.mlp import linear_backward
+from coursekit.nn.normalization import batchnorm_forward
+from coursekit.nn.recurrent import lstm_cell_forward
 
 __all__ = ["check_linear_backward", "check_batchnorm_train_forward", "check_lstm_cell_forward"]
 
@@ -137,8 +137,8 @@ def check_lstm_cell_forward(student, rng: np.random.Generator) -> list[grading.C
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch03.linear_backward": "coursekit.mlp.linear_backward",
-    "ch03.batchnorm_train_forward": ("coursekit.normalization.batchnorm_forward",
-                                     "coursekit.normalization.BatchNorm1d"),
-    "ch03.lstm_cell_forward": ("coursekit.sequence.lstm_cell_forward", "coursekit.sequence.lstm_forward"),
+    "ch03.linear_backward": "coursekit.nn.mlp.linear_backward",
+    "ch03.batchnorm_train_forward": ("coursekit.nn.normalization.batchnorm_forward",
+                                     "coursekit.nn.normalization.BatchNorm1d"),
+    "ch03.lstm_cell_forward": ("coursekit.nn.recurrent.lstm_cell_forward", "coursekit.nn.recurrent.lstm_forward"),
 }

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import grading
-from ..cnn_arith import conv_output_size, receptive_field
-from ..conv import im2col
-from ..data import load_image
+from coursekit import grading
+from coursekit.nn.conv_arithmetic import conv_output_size, receptive_field
+from coursekit.nn.conv import im2col
+from coursekit.data.images import load_image
 
 __all__ = ["check_conv_output_size", "check_im2col", "check_receptive_field"]
 
@@ -134,7 +134,7 @@ def check_receptive_field(student, rng: np.random.Generator) -> list[grading.Cas
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch04.conv_output_size": "coursekit.cnn_arith.conv_output_size",
-    "ch04.receptive_field": ("coursekit.cnn_arith.receptive_field", "coursekit.cnn_arith.receptive_field_growth"),
-    "ch04.im2col": "coursekit.conv.im2col",
+    "ch04.conv_output_size": "coursekit.nn.conv_arithmetic.conv_output_size",
+    "ch04.receptive_field": ("coursekit.nn.conv_arithmetic.receptive_field", "coursekit.nn.conv_arithmetic.receptive_field_growth"),
+    "ch04.im2col": "coursekit.nn.conv.im2col",
 }

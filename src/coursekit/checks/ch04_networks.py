@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import grading
-from ..cnn import compound_scaling, se_block_forward
-from ..data import load_image
-from ..explain import grad_cam_map
+from coursekit import grading
+from coursekit.models.efficientnet import compound_scaling
+from coursekit.layers.blocks import se_block_forward
+from coursekit.data.images import load_image
+from coursekit.explain.saliency import grad_cam_map
 
 __all__ = ["check_compound_scaling", "check_se_block_forward", "check_grad_cam"]
 
@@ -163,7 +164,7 @@ def _minmax(m):
 # The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
 # calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
 REFERENCES = {
-    "ch04.compound_scaling": "coursekit.cnn.compound_scaling",
-    "ch04.se_block_forward": ("coursekit.cnn.se_block_forward", "coursekit.cnn.SEBlock"),
-    "ch04.grad_cam": ("coursekit.explain.grad_cam_map", "coursekit.explain.grad_cam"),
+    "ch04.compound_scaling": "coursekit.models.efficientnet.compound_scaling",
+    "ch04.se_block_forward": ("coursekit.layers.blocks.se_block_forward", "coursekit.layers.blocks.SEBlock"),
+    "ch04.grad_cam": ("coursekit.explain.saliency.grad_cam_map", "coursekit.explain.saliency.grad_cam"),
 }

@@ -5,6 +5,9 @@ ship inside the installed packages); everything else — shapes for detection,
 scenes for NeRF, stick figures, point clouds, video clips, captions — is
 generated here from an explicit ``rng`` in well under a second.
 
+This package holds generators only, no lesson code: it may import the lesson packages (the camera from
+``coursekit.geometry``, boxes from ``coursekit.detection``), never the other way round.
+
 Procedural generators (all take ``rng: np.random.Generator``, except ``render``; each call at
 its default size takes well under 0.1 s on 2 CPU cores):
 
@@ -39,29 +42,94 @@ Generator                   Chapter  Returns
 ``action_clips``            16       ``X (B, T, H, W)``, ``y (B,)``
 ==========================  =======  ==========================================================
 
-Helpers: ``masks_to_boxes``, ``segment_distance``, ``random_rotation``, ``primitive_distance``,
-``look_at``, ``orbit_cameras``, ``camera_rays``, ``project``, ``default_scene``, ``random_scene``,
-``arithmetic_problems``; constants ``SHAPE_NAMES``, ``COLOR_NAMES``, ``COLORS``, ``KEYPOINT_NAMES``,
+Helpers: ``load_digits_split``, ``segment_distance``, ``random_rotation``, ``primitive_distance``,
+``default_scene``, ``random_scene``, ``arithmetic_problems``; constants ``SHAPE_NAMES``, ``COLOR_NAMES``, ``COLORS``, ``KEYPOINT_NAMES``,
 ``SKELETON``, ``PRIMITIVES``, ``ACTION_NAMES``, ``RELATIONS``, ``VQA_ANSWERS``, ``TOY_2D_NAMES``.
 """
 
-from .images import (
-    IMAGE_NAMES,
-    load_image,
-    rgb_to_gray,
-    to_float,
-    to_uint8,
-    add_gaussian_noise,
-    add_salt_and_pepper,
+from coursekit.data.digits import (
+                            DigitsSplit,
+                            load_digits_split,
 )
-from . import tabular, shapes, figures, pointclouds, scenes3d, text, video
-from .tabular import *  # noqa: F401,F403
-from .shapes import *  # noqa: F401,F403
-from .figures import *  # noqa: F401,F403
-from .pointclouds import *  # noqa: F401,F403
-from .scenes3d import *  # noqa: F401,F403
-from .text import *  # noqa: F401,F403
-from .video import *  # noqa: F401,F403
+from coursekit.data.fairness import (
+                            fairness_scores,
+)
+from coursekit.data.figures import (
+                            KEYPOINT_NAMES,
+                            SKELETON,
+                            StickFigures,
+                            segment_distance,
+                            stick_figures,
+)
+from coursekit.data.images import (
+                            IMAGE_NAMES,
+                            add_gaussian_noise,
+                            add_salt_and_pepper,
+                            load_image,
+                            rgb_to_gray,
+                            to_float,
+                            to_uint8,
+)
+from coursekit.data.pointclouds import (
+                            PRIMITIVE_SIZES,
+                            PRIMITIVES,
+                            point_cloud_dataset,
+                            primitive_distance,
+                            random_rotation,
+                            sample_primitive,
+)
+from coursekit.data.scenes3d import (
+                            Scene,
+                            SceneViews,
+                            default_scene,
+                            random_scene,
+                            render,
+                            views,
+)
+from coursekit.data.sequences import (
+                            adding_problem,
+                            copy_task,
+)
+from coursekit.data.shapes import (
+                            COLOR_NAMES,
+                            COLORS,
+                            SHAPE_NAMES,
+                            ShapesDataset,
+                            ShapesScene,
+                            shape_images,
+                            shapes_dataset,
+                            shapes_scene,
+)
+from coursekit.data.tabular import (
+                            TOY_2D_NAMES,
+                            GaussianMixtureSample,
+                            blobs,
+                            gaussian_mixture,
+                            imbalanced_blobs,
+                            linear_regression,
+                            sine_regression,
+                            spirals,
+                            two_d_mixture,
+                            two_moons,
+)
+from coursekit.data.text import (
+                            RELATIONS,
+                            VQA_ANSWERS,
+                            CaptionedImages,
+                            VQASet,
+                            arithmetic_corpus,
+                            arithmetic_problems,
+                            caption_pairs,
+                            grammar_corpus,
+                            vqa_pairs,
+)
+from coursekit.data.video import (
+                            ACTION_NAMES,
+                            MovingShapesClip,
+                            action_clips,
+                            moving_shapes_clip,
+                            texture_motion_clip,
+)
 
 __all__ = [
     "IMAGE_NAMES",
@@ -71,6 +139,58 @@ __all__ = [
     "to_uint8",
     "add_gaussian_noise",
     "add_salt_and_pepper",
+    "DigitsSplit",
+    "load_digits_split",
+    "blobs",
+    "two_moons",
+    "spirals",
+    "imbalanced_blobs",
+    "GaussianMixtureSample",
+    "gaussian_mixture",
+    "TOY_2D_NAMES",
+    "two_d_mixture",
+    "linear_regression",
+    "sine_regression",
+    "adding_problem",
+    "copy_task",
+    "fairness_scores",
+    "SHAPE_NAMES",
+    "COLOR_NAMES",
+    "COLORS",
+    "ShapesScene",
+    "shapes_scene",
+    "ShapesDataset",
+    "shapes_dataset",
+    "shape_images",
+    "KEYPOINT_NAMES",
+    "SKELETON",
+    "StickFigures",
+    "stick_figures",
+    "segment_distance",
+    "PRIMITIVES",
+    "PRIMITIVE_SIZES",
+    "random_rotation",
+    "sample_primitive",
+    "primitive_distance",
+    "point_cloud_dataset",
+    "Scene",
+    "default_scene",
+    "random_scene",
+    "render",
+    "SceneViews",
+    "views",
+    "grammar_corpus",
+    "arithmetic_corpus",
+    "arithmetic_problems",
+    "RELATIONS",
+    "CaptionedImages",
+    "caption_pairs",
+    "VQA_ANSWERS",
+    "VQASet",
+    "vqa_pairs",
+    "MovingShapesClip",
+    "moving_shapes_clip",
+    "texture_motion_clip",
+    "ACTION_NAMES",
+    "action_clips",
 ]
-__all__ += tabular.__all__ + shapes.__all__ + figures.__all__ + pointclouds.__all__
-__all__ += scenes3d.__all__ + text.__all__ + video.__all__

@@ -20,9 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import check_count_range, check_fraction, check_int, check_rng
-from .._validate import check_nonnegative, check_positive
-from .shapes import _background, masks_to_boxes
+from coursekit.core.validation import (
+    check_count_range,
+    check_fraction,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_rng,
+)
+from coursekit.data.shapes import _background
+from coursekit.detection.boxes import masks_to_boxes
 
 __all__ = ["KEYPOINT_NAMES", "SKELETON", "StickFigures", "stick_figures", "segment_distance"]
 

@@ -11,15 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import check_array, check_nonnegative, check_in_range
+from coursekit.core.validation import check_array, check_in_range, check_nonnegative
 
 __all__ = [
-    "IMAGE_NAMES",
-    "load_image",
-    "rgb_to_gray",
-    "to_float",
-    "to_uint8",
-    "add_gaussian_noise",
+    "IMAGE_NAMES", "load_image", "rgb_to_gray", "to_float", "to_uint8", "add_gaussian_noise",
     "add_salt_and_pepper",
 ]
 

@@ -17,11 +17,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import check_int, check_names, check_rng
-from .._validate import check_array, check_nonnegative
+from coursekit.core.validation import (
+    check_array,
+    check_int,
+    check_names,
+    check_nonnegative,
+    check_rng,
+)
 
-__all__ = ["PRIMITIVES", "PRIMITIVE_SIZES", "random_rotation", "sample_primitive",
-           "primitive_distance", "point_cloud_dataset"]
+__all__ = [
+    "PRIMITIVES", "PRIMITIVE_SIZES", "random_rotation", "sample_primitive", "primitive_distance",
+    "point_cloud_dataset",
+]
 
 PRIMITIVES = ("sphere", "cube", "cylinder", "cone", "torus", "plane")
 #: Geometry of each primitive (all fit in the unit ball). Axes of revolution are z.

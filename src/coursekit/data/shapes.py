@@ -22,19 +22,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import check_count_range, check_fraction, check_int, check_names, check_rng
-from .._validate import check_nonnegative
+from coursekit.core.validation import (
+    check_count_range,
+    check_fraction,
+    check_int,
+    check_names,
+    check_nonnegative,
+    check_rng,
+)
+from coursekit.detection.boxes import masks_to_boxes
 
 __all__ = [
-    "SHAPE_NAMES",
-    "COLOR_NAMES",
-    "COLORS",
-    "ShapesScene",
-    "shapes_scene",
-    "ShapesDataset",
-    "shapes_dataset",
+    "SHAPE_NAMES", "COLOR_NAMES", "COLORS", "ShapesScene", "shapes_scene", "ShapesDataset", "shapes_dataset",
     "shape_images",
-    "masks_to_boxes",
 ]
 
 #: Shape classes; every shape fits in the disc of radius 1.07 around its centre (in units of its radius).
@@ -111,35 +111,6 @@ def _compose(objects, background: np.ndarray):
         if nearer:
             visible[k] = full[k] & ~full[nearer].any(axis=0)
     return image, visible, full
-
-
-def masks_to_boxes(masks: np.ndarray) -> np.ndarray:
-    """Tight ``xyxy`` boxes of boolean masks (``x1``, ``y1`` exclusive; empty mask -> zeros).
-
-    Parameters
-    ----------
-    masks : (N, H, W) ndarray of bool
-
-    Returns
-    -------
-    (N, 4) ndarray of float64
-
-    Examples
-    --------
-    >>> m = np.zeros((1, 5, 6), bool); m[0, 1:3, 2:5] = True
-    >>> masks_to_boxes(m).tolist()
-    [[2.0, 1.0, 5.0, 3.0]]
-    """
-    if not isinstance(masks, np.ndarray) or masks.ndim != 3 or masks.dtype != bool:
-        raise ValueError(f"masks must be an (N, H, W) bool array, got {getattr(masks, 'shape', type(masks))}.")
-    boxes = np.zeros((masks.shape[0], 4))
-    for k, m in enumerate(masks):
-        rows, cols = np.any(m, axis=1), np.any(m, axis=0)
-        if rows.any():
-            r = np.flatnonzero(rows)
-            c = np.flatnonzero(cols)
-            boxes[k] = [c[0], r[0], c[-1] + 1, r[-1] + 1]
-    return boxes
 
 
 @dataclass

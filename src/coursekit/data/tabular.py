@@ -17,23 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import check_fraction, check_int, check_rng
-from .._validate import check_nonnegative, check_positive
+from coursekit.core.validation import (
+    check_fraction,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_rng,
+)
 
 __all__ = [
-    "blobs",
-    "two_moons",
-    "spirals",
-    "imbalanced_blobs",
-    "GaussianMixtureSample",
-    "gaussian_mixture",
-    "TOY_2D_NAMES",
-    "two_d_mixture",
-    "linear_regression",
-    "sine_regression",
-    "adding_problem",
-    "copy_task",
-    "fairness_scores",
+    "blobs", "two_moons", "spirals", "imbalanced_blobs", "GaussianMixtureSample", "gaussian_mixture",
+    "TOY_2D_NAMES", "two_d_mixture", "linear_regression", "sine_regression",
 ]
 
 
@@ -407,139 +401,3 @@ def sine_regression(n: int, rng: np.random.Generator, noise: float = 0.1):
     return x, np.sin(2 * np.pi * x[:, 0]) + noise * rng.standard_normal(n)
 
 
-def adding_problem(n: int, T: int, rng: np.random.Generator):
-    """The adding problem: sum the two values marked in a long sequence.
-
-    Parameters
-    ----------
-    n : int
-        Number of sequences.
-    T : int
-        Sequence length (>= 2). One marker falls in the first half, one in the second,
-        so the network must remember over about ``T / 2`` steps.
-    rng : np.random.Generator
-
-    Returns
-    -------
-    X : (n, T, 2) ndarray of float64
-        Channel 0: values ``U[0, 1]``; channel 1: the 0/1 markers (exactly two ones).
-    y : (n,) ndarray of float64
-        Sum of the two marked values. Predicting 1 always gives MSE ~ 0.167 (the baseline).
-
-    Used in Chapter 3 (vanishing gradients: RNN vs LSTM).
-
-    Examples
-    --------
-    >>> X, y = adding_problem(4, 10, np.random.default_rng(0))
-    >>> X.shape, bool(np.allclose((X[..., 0] * X[..., 1]).sum(1), y))
-    ((4, 10, 2), True)
-    """
-    n = check_int(n, "n")
-    T = check_int(T, "T", minimum=2)
-    check_rng(rng)
-    values = rng.random((n, T))                                  # (n, T)
-    half = T // 2
-    first = rng.integers(0, half, size=n)
-    second = rng.integers(half, T, size=n)
-    markers = np.zeros((n, T))
-    markers[np.arange(n), first] = 1.0
-    markers[np.arange(n), second] = 1.0
-    X = np.stack([values, markers], axis=-1)                     # (n, T, 2)
-    return X, (values * markers).sum(axis=1)
-
-
-def copy_task(n: int, rng: np.random.Generator, length: int = 5, n_symbols: int = 8,
-              delay: int = 10):
-    """The copy task: read ``length`` symbols, wait ``delay`` blanks, then repeat them.
-
-    Parameters
-    ----------
-    n : int
-        Number of sequences.
-    rng : np.random.Generator
-    length : int
-        Number of symbols to memorise.
-    n_symbols : int
-        Alphabet size; symbols are the tokens ``2 .. n_symbols + 1``.
-    delay : int
-        Blank steps between the input and the recall cue.
-
-    Returns
-    -------
-    X : (n, T) ndarray of int64
-        Tokens, ``T = 2 * length + delay + 1``: the symbols, ``delay`` blanks (token 0),
-        the cue (token 1), then ``length`` blanks.
-    Y : (n, T) ndarray of int64
-        Targets: blanks everywhere except the last ``length`` steps, which hold the symbols.
-
-    Used in Chapter 3 (RNN/LSTM memory). Vocabulary size is ``n_symbols + 2``.
-
-    Examples
-    --------
-    >>> X, Y = copy_task(2, np.random.default_rng(0), length=3, n_symbols=4, delay=2)
-    >>> X.shape, bool((Y[:, -3:] == X[:, :3]).all()), int(X[0, 5])
-    ((2, 9), True, 1)
-    """
-    n = check_int(n, "n")
-    check_rng(rng)
-    length = check_int(length, "length")
-    n_symbols = check_int(n_symbols, "n_symbols")
-    delay = check_int(delay, "delay", minimum=0)
-    T = 2 * length + delay + 1
-    symbols = rng.integers(2, n_symbols + 2, size=(n, length))   # (n, length)
-    X = np.zeros((n, T), dtype=np.int64)
-    Y = np.zeros((n, T), dtype=np.int64)
-    X[:, :length] = symbols
-    X[:, length + delay] = 1
-    Y[:, -length:] = symbols
-    return X, Y
-
-
-def fairness_scores(n: int, rng: np.random.Generator, base_rates=(0.3, 0.5),
-                    score_shift: float = 0.0, noise: float = 1.0):
-    """A binary decision problem with a sensitive group attribute and a classifier score.
-
-    Parameters
-    ----------
-    n : int
-    rng : np.random.Generator
-    base_rates : pair of float
-        ``P(y = 1 | a = 0)`` and ``P(y = 1 | a = 1)``; different rates make independence
-        and separation incompatible (the impossibility lesson).
-    score_shift : float
-        Added to the logit of group 1 only: a biased scorer (0 means the score is the same
-        function of the evidence in both groups).
-    noise : float
-        Standard deviation of the evidence around ``+-1``; larger means a weaker scorer.
-
-    Returns
-    -------
-    a : (n,) ndarray of int64 in {0, 1}
-        Group (half the points each, shuffled).
-    y : (n,) ndarray of int64 in {0, 1}
-        True label.
-    score : (n,) ndarray of float64 in (0, 1)
-        ``sigmoid(2 e / noise^2 + shift * a)`` where ``e ~ N(2y - 1, noise^2)``.
-
-    Used in Chapter 18 (independence, separation, sufficiency).
-
-    Examples
-    --------
-    >>> a, y, s = fairness_scores(1000, np.random.default_rng(0))
-    >>> a.shape, bool(((s > 0) & (s < 1)).all())
-    ((1000,), True)
-    """
-    n = check_int(n, "n", minimum=2)
-    check_rng(rng)
-    try:
-        r0, r1 = (check_fraction(r, "base_rates") for r in base_rates)
-    except TypeError:
-        raise ValueError(f"base_rates must be a pair of fractions, got {base_rates!r}.") from None
-    noise = check_positive(noise, "noise")
-    if not np.isfinite(score_shift):
-        raise ValueError(f"score_shift must be finite, got {score_shift!r}.")
-    a = rng.permutation(np.arange(n) % 2).astype(np.int64)
-    y = (rng.random(n) < np.where(a == 1, r1, r0)).astype(np.int64)
-    evidence = (2 * y - 1) + noise * rng.standard_normal(n)
-    logit = 2 * evidence / noise**2 + score_shift * a
-    return a, y, 1.0 / (1.0 + np.exp(-logit))

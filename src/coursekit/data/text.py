@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import check_int, check_rng
-from .._validate import check_nonnegative
-from .shapes import COLOR_NAMES, SHAPE_NAMES, _background, _compose
+from coursekit.core.validation import check_int, check_nonnegative, check_rng
+from coursekit.data.shapes import COLOR_NAMES, SHAPE_NAMES, _background, _compose
 
-__all__ = ["grammar_corpus", "arithmetic_corpus", "arithmetic_problems", "RELATIONS",
-           "CaptionedImages", "caption_pairs", "VQA_ANSWERS", "VQASet", "vqa_pairs"]
+__all__ = [
+    "grammar_corpus", "arithmetic_corpus", "arithmetic_problems", "RELATIONS", "CaptionedImages",
+    "caption_pairs", "VQA_ANSWERS", "VQASet", "vqa_pairs",
+]
 
 _NOUNS = ("cat", "dog", "bird", "fox", "robot", "child", "teacher", "camera")
 _PLURALS = ("cats", "dogs", "birds", "foxes", "robots", "children", "teachers", "cameras")

@@ -30,12 +30,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._common import check_count_range, check_int, check_names, check_rng
-from .._validate import check_nonnegative
-from .shapes import COLORS, SHAPE_NAMES, _canonical_coords, _inside
+from coursekit.core.validation import (
+    check_count_range,
+    check_int,
+    check_names,
+    check_nonnegative,
+    check_rng,
+)
+from coursekit.data.shapes import COLORS, SHAPE_NAMES, _canonical_coords, _inside
 
-__all__ = ["MovingShapesClip", "moving_shapes_clip", "texture_motion_clip",
-           "ACTION_NAMES", "action_clips"]
+__all__ = ["MovingShapesClip", "moving_shapes_clip", "texture_motion_clip", "ACTION_NAMES", "action_clips"]
 
 ACTION_NAMES = ("left", "right", "up", "down", "grow", "shrink", "rotate_cw", "rotate_ccw")
 

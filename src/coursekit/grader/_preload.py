@@ -18,7 +18,7 @@ import numpy  # noqa: E402,F401
 import coursekit  # noqa: E402
 import coursekit.checks  # noqa: E402
 import coursekit.grading  # noqa: E402,F401
-from coursekit.data import load_image  # noqa: E402
+from coursekit.data.images import load_image
 
 try:
     import torch  # noqa: F401  (seed_everything imports it)

@@ -16,10 +16,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .report import score_document, write_gradebook, write_reports
-from .runner import Student, find_notebooks, grade_students
-from .sandbox import Limits
-from .submission import MasterIndex
+from coursekit.grader.report import score_document, write_gradebook, write_reports
+from coursekit.grader.runner import Student, find_notebooks, grade_students
+from coursekit.grader.sandbox import Limits
+from coursekit.grader.submission import MasterIndex
 
 __all__ = ["add_parser", "run"]
 

@@ -19,9 +19,9 @@ import json
 import platform
 from pathlib import Path
 
-from .. import __version__
-from . import SCHEMA_VERSION
-from .sandbox import Limits
+from coursekit import __version__
+from coursekit.grader import SCHEMA_VERSION
+from coursekit.grader.sandbox import Limits
 
 __all__ = ["score_document", "write_reports", "write_gradebook", "render_markdown"]
 

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .sandbox import Limits, run_exercise
-from .shortcuts import private_references, references_for, static_reference_uses
-from .submission import MasterIndex, SubmissionError, plan_exercises, read_submission
+from coursekit.grader.sandbox import Limits, run_exercise
+from coursekit.grader.shortcuts import private_references, references_for, static_reference_uses
+from coursekit.grader.submission import MasterIndex, SubmissionError, plan_exercises, read_submission
 
 __all__ = ["Student", "grade_students", "find_notebooks"]
 

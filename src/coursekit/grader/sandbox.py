@@ -22,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import child
+from coursekit.grader import child
 
 __all__ = ["Limits", "run_exercise"]
 

@@ -1,12 +1,12 @@
 """Find the coursekit reference an exercise re-implements, and spot it in a student's cell.
 
-Each check module may end with ``REFERENCES = {"ch01.mse": "coursekit.foundations.mse", ...}`` (a dotted
+Each check module may end with ``REFERENCES = {"ch01.mse": "coursekit.metrics.image.mse", ...}`` (a dotted
 name or a tuple of them). Two independent detectors use it:
 
 * at run time (:mod:`coursekit.grader.child`) the reference is wrapped so that a call made while the
   student's function is running raises a flag — whatever route the code took to reach it;
 * here, statically, :func:`static_reference_uses` looks through the student's cell for an import of the
-  reference or an attribute access such as ``foundations.mse`` / ``coursekit.foundations.mse``, so a call
+  reference or an attribute access such as ``foundations.mse`` / ``coursekit.metrics.image.mse``, so a call
   that only happens on some inputs is caught too.
 """
 
@@ -69,11 +69,11 @@ def static_reference_uses(source: str, references: tuple[str, ...]) -> list[str]
 
     Examples
     --------
-    >>> static_reference_uses("from coursekit.foundations import mse as m", ("coursekit.foundations.mse",))
-    ['coursekit.foundations.mse']
-    >>> static_reference_uses("def mse(a, b):\\n    return foundations.mse(a, b)", ("coursekit.foundations.mse",))
-    ['coursekit.foundations.mse']
-    >>> static_reference_uses("def mse(a, b):\\n    return ((a - b) ** 2).mean()", ("coursekit.foundations.mse",))
+    >>> static_reference_uses("from coursekit.metrics.image import mse as m", ("coursekit.metrics.image.mse",))
+    ['coursekit.metrics.image.mse']
+    >>> static_reference_uses("def mse(a, b):\\n    return foundations.mse(a, b)", ("coursekit.metrics.image.mse",))
+    ['coursekit.metrics.image.mse']
+    >>> static_reference_uses("def mse(a, b):\\n    return ((a - b) ** 2).mean()", ("coursekit.metrics.image.mse",))
     []
     """
     try:

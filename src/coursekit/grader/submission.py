@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exercises import exercise_specs
+from coursekit.exercises import exercise_specs
 
 __all__ = ["SubmissionError", "Submission", "Master", "MasterIndex", "ExerciseTask", "read_submission",
            "plan_exercises"]

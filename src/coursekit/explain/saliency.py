@@ -1,0 +1,273 @@
+"""Explaining a CNN's decision: gradient saliency, SmoothGrad, CAM, Grad-CAM, and the sanity check that
+asks whether an explanation depends on the model at all.
+
+Chapter 4 (Convolutional neural networks), section on explanations; reused in Chapter 18 (Explainability).
+The maps are NumPy arrays (float64); the model-level functions take any ``nn.Module`` classifier and,
+for CAM and Grad-CAM, the layer whose output A (B, K, h, w) is explained. They put the model in eval mode
+while they run and restore its mode afterwards; they never change its weights.
+
+References
+----------
+K. Simonyan, A. Vedaldi and A. Zisserman, "Deep inside convolutional networks", ICLR workshop 2014.
+D. Smilkov, N. Thorat, B. Kim, F. Viégas and M. Wattenberg, "SmoothGrad: removing noise by adding noise", 2017.
+B. Zhou, A. Khosla, A. Lapedriza, A. Oliva and A. Torralba, "Learning deep features for discriminative
+localization", CVPR 2016 (CAM).
+R. R. Selvaraju et al., "Grad-CAM: visual explanations from deep networks via gradient-based
+localization", ICCV 2017.
+J. Adebayo, J. Gilmer, M. Muelly, I. Goodfellow, M. Hardt and B. Kim, "Sanity checks for saliency maps",
+NeurIPS 2018.
+Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error visibility
+to structural similarity", IEEE TIP 13(4), 2004 (SSIM).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from coursekit.core.validation import check_array
+
+__all__ = [
+    "gradient_saliency", "smoothgrad", "cam_map", "grad_cam_map", "class_activation_map", "grad_cam",
+    "upsample_maps",
+]
+
+
+@contextmanager
+def _eval_mode(model: nn.Module):
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def _check_input(x) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor) or x.ndim != 4 or not x.is_floating_point():
+        raise ValueError(f"x must be a float tensor of shape (B, C, H, W), got {getattr(x, 'shape', type(x))}.")
+    return x
+
+
+def _targets(logits: torch.Tensor, target) -> torch.Tensor:
+    """The class c explained for each image: the model's prediction if ``target`` is None."""
+    B, K = logits.shape
+    if target is None:
+        return logits.argmax(1)
+    t = torch.as_tensor(target, dtype=torch.int64).reshape(-1).expand(B) if np.ndim(target) == 0 else \
+        torch.as_tensor(target, dtype=torch.int64)
+    if t.shape != (B,) or t.min() < 0 or t.max() >= K:
+        raise ValueError(f"target must be a class in [0, {K - 1}] or one per image (B = {B}), got {target!r}.")
+    return t
+
+
+def _input_gradient(model: nn.Module, x: torch.Tensor, target) -> torch.Tensor:
+    """∂y_c/∂x for each image's class score y_c (a logit); shape of ``x``."""
+    x = x.detach().clone().requires_grad_(True)
+    logits = model(x)                                               # (B, K)
+    c = _targets(logits, target)                                    # (B,)
+    score = logits.gather(1, c[:, None]).sum()                      # images do not interact in eval mode
+    (grad,) = torch.autograd.grad(score, x)
+    return grad                                                     # (B, C, H, W)
+
+
+def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndarray:
+    """Vanilla gradient saliency: ``M(i, j) = max over channels of |∂y_c/∂x(i, j)|``.
+
+    Parameters
+    ----------
+    model : nn.Module
+        A classifier returning logits (B, K).
+    x : (B, C, H, W) float tensor
+    target : int, sequence of B ints, or None
+        The class c explained (None: each image's predicted class).
+
+    Returns
+    -------
+    (B, H, W) ndarray of float64
+
+    Defined in Chapter 4, Eq. (4.19).
+    """
+    x = _check_input(x)
+    with _eval_mode(model):
+        g = _input_gradient(model, x, target)
+    return g.abs().amax(dim=1).double().numpy()                     # (B, H, W)
+
+
+def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, target=None, n_samples: int = 25,
+               noise_level: float = 0.15) -> np.ndarray:
+    """SmoothGrad: average the input gradient over noisy copies x + N(0, σ²), then take the absolute value as in saliency.
+
+    Parameters
+    ----------
+    model : nn.Module
+    x : (B, C, H, W) float tensor
+    generator : torch.Generator
+        The source of the noise.
+    target : int, sequence of B ints, or None
+        The class explained; None uses the prediction on the clean image (kept for every noisy copy).
+    n_samples : int
+        Number of noisy copies n per image.
+    noise_level : float
+        σ as a fraction of each image's range, σ = noise_level · (max x − min x); Smilkov et al.
+        recommend 10–20 %.
+
+    Returns
+    -------
+    (B, H, W) ndarray of float64
+        With ``n_samples=1`` and ``noise_level=0`` this is :func:`gradient_saliency`.
+
+    Defined in Chapter 4, Eq. (4.20).
+    """
+    x = _check_input(x)
+    if int(n_samples) != n_samples or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+    if not noise_level >= 0:
+        raise ValueError(f"noise_level must be >= 0, got {noise_level!r}.")
+    B, n = x.shape[0], int(n_samples)
+    with _eval_mode(model):
+        with torch.no_grad():
+            c = _targets(model(x), target)                          # (B,) fixed by the clean image
+        sigma = noise_level * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3)))   # (B,)
+        noise = torch.randn((n,) + tuple(x.shape), generator=generator, dtype=x.dtype)   # (n, B, C, H, W)
+        noisy = x[None] + sigma[None, :, None, None, None] * noise   # (n, B, C, H, W)
+        g = _input_gradient(model, noisy.reshape((n * B,) + tuple(x.shape[1:])), c.repeat(n))   # (n B, C, H, W)
+    g_mean = g.reshape((n,) + tuple(x.shape)).mean(dim=0)           # (B, C, H, W)
+    return g_mean.abs().amax(dim=1).double().numpy()                # (B, H, W)
+
+
+def cam_map(activations, class_weights) -> np.ndarray:
+    """Class activation map M_c = Σ_k w_k^c A^k for a network whose head is GAP + linear.
+
+    Parameters
+    ----------
+    activations : (..., K, h, w) ndarray
+        The last feature maps A^k.
+    class_weights : (..., K) ndarray
+        The linear head's weights w^c of the explained class (one row per image).
+
+    Returns
+    -------
+    (..., h, w) ndarray of float64 (signed; not normalised)
+
+    Defined in Chapter 4, Eq. (4.21).
+
+    Examples
+    --------
+    >>> A = np.stack([np.eye(2), np.ones((2, 2))])      # K = 2 maps of 2×2
+    >>> cam_map(A, np.array([2.0, -1.0]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    A = check_array(np.asarray(activations, dtype=np.float64), "activations", ndim=(3, 4))
+    w = np.asarray(class_weights, dtype=np.float64)
+    if w.shape != A.shape[:-2]:
+        raise ValueError(f"class_weights must have shape {A.shape[:-2]} (one weight per map), got {w.shape}.")
+    return np.einsum("...k,...kij->...ij", w, A)                    # (..., h, w)
+
+
+def grad_cam_map(activations, gradients, normalize: bool = True) -> np.ndarray:
+    """Grad-CAM: ReLU(Σ_k α_k A^k) with α_k the spatial mean of ∂y_c/∂A^k.
+
+    Parameters
+    ----------
+    activations : (..., K, h, w) ndarray
+        Feature maps A^k of the chosen layer.
+    gradients : (..., K, h, w) ndarray
+        ∂y_c/∂A^k, same shape.
+    normalize : bool
+        Divide each map by its maximum (a map that is all 0 stays 0).
+
+    Returns
+    -------
+    (..., h, w) ndarray of float64, ≥ 0 (≤ 1 if normalised)
+
+    Notes
+    -----
+    1. α_k = (1/Z) Σ_ij ∂y_c/∂A^k_ij, Z = h·w: how much the class score rises per unit of map k.
+    2. L = ReLU(Σ_k α_k A^k): keep only the places that push the class score up.
+
+    Defined in Chapter 4, Eq. (4.22).
+
+    Examples
+    --------
+    >>> A = np.stack([np.eye(2), np.ones((2, 2))])
+    >>> grad_cam_map(A, np.stack([np.full((2, 2), 2.0), np.full((2, 2), -1.0)]))
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    A = check_array(np.asarray(activations, dtype=np.float64), "activations", ndim=(3, 4))
+    G = check_array(np.asarray(gradients, dtype=np.float64), "gradients", shape=A.shape)
+    alpha = G.mean(axis=(-2, -1))                                   # (..., K) global-average-pooled gradients
+    L = np.maximum(np.einsum("...k,...kij->...ij", alpha, A), 0.0)  # (..., h, w)
+    if normalize:
+        peak = L.max(axis=(-2, -1), keepdims=True)                  # (..., 1, 1)
+        L = np.divide(L, peak, out=np.zeros_like(L), where=peak > 0)
+    return L
+
+
+def _activations_and_gradients(model, x, layer, target):
+    """Run ``model`` on ``x``; return (logits, A, ∂y_c/∂A, c) for the output A of ``layer``."""
+    store = {}
+    handle = layer.register_forward_hook(lambda mod, inp, out: store.__setitem__("A", out))
+    try:
+        logits = model(x)                                           # (B, K)
+    finally:
+        handle.remove()
+    if "A" not in store:
+        raise ValueError("layer was not called during the forward pass: pass a submodule of model.")
+    A = store["A"]                                                  # (B, K, h, w)
+    c = _targets(logits, target)
+    (dA,) = torch.autograd.grad(logits.gather(1, c[:, None]).sum(), A)
+    return logits, A, dA, c
+
+
+def upsample_maps(maps: np.ndarray, size) -> np.ndarray:
+    """Bilinearly resize (B, h, w) maps to ``size`` = (H, W), for overlaying on the input."""
+    t = torch.as_tensor(np.asarray(maps, dtype=np.float64))[:, None]   # (B, 1, h, w)
+    return F.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False)[:, 0].numpy()
+
+
+def class_activation_map(model: nn.Module, x: torch.Tensor, layer: nn.Module, head: nn.Linear,
+                         target=None) -> np.ndarray:
+    """CAM of each image at the resolution of ``layer``'s output, for a GAP + linear ``head``.
+
+    Returns (B, h, w) float64 maps, signed and not normalised (Eq. (4.21)).
+    """
+    x = _check_input(x)
+    with _eval_mode(model):
+        store = {}
+        handle = layer.register_forward_hook(lambda mod, inp, out: store.__setitem__("A", out))
+        try:
+            with torch.no_grad():
+                c = _targets(model(x), target)
+        finally:
+            handle.remove()
+    w = head.weight.detach()[c]                                     # (B, K) weights of each image's class
+    return cam_map(store["A"].double().numpy(), w.double().numpy())
+
+
+def grad_cam(model: nn.Module, x: torch.Tensor, layer: nn.Module, target=None, normalize: bool = True,
+             size=None) -> np.ndarray:
+    """Grad-CAM of each image for the feature maps output by ``layer``.
+
+    Returns (B, h, w) float64 maps, or ``(B, *size)`` when ``size`` asks for bilinear upsampling (after the
+    ReLU and the normalisation). Eq. (4.22).
+    """
+    x = _check_input(x)
+    with _eval_mode(model):
+        _, A, dA, _ = _activations_and_gradients(model, x, layer, target)
+    L = grad_cam_map(A.detach().double().numpy(), dA.double().numpy(), normalize=normalize)   # (B, h, w)
+    return L if size is None else upsample_maps(L, size)
+
+
+# ----------------------------------------------------------------------------- comparing maps
+
+
+# ----------------------------------------------------------------------------- the sanity check
+
+

@@ -1,0 +1,201 @@
+"""Convolutional networks in PyTorch: BatchNorm, residual, SE and Inception blocks, LeNet → VGG → ResNet
+sketches, EfficientNet's compound scaling, and a small CNN trained on scikit-learn's digits.
+
+Chapter 4 (Convolutional neural networks), the sections on networks. The layers themselves (convolution
+by im2col, pooling, output sizes) are in the chapter's first half; here they come from ``torch.nn``.
+
+References
+----------
+Y. LeCun, L. Bottou, Y. Bengio and P. Haffner, "Gradient-based learning applied to document recognition",
+Proc. IEEE 86(11), 1998 (LeNet-5).
+S. Ioffe and C. Szegedy, "Batch normalization", ICML 2015.
+C. Szegedy et al., "Going deeper with convolutions", CVPR 2015 (Inception).
+K. Simonyan and A. Zisserman, "Very deep convolutional networks for large-scale image recognition", ICLR 2015.
+K. He, X. Zhang, S. Ren and J. Sun, "Deep residual learning for image recognition", CVPR 2016.
+P. Goyal et al., "Accurate, large minibatch SGD", 2017 (zero-initialised last BN of a residual block).
+J. Hu, L. Shen and G. Sun, "Squeeze-and-excitation networks", CVPR 2018.
+M. Tan and Q. V. Le, "EfficientNet: rethinking model scaling for CNNs", ICML 2019.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from coursekit.core.numerics import sigmoid
+from coursekit.core.validation import check_array
+
+__all__ = ["batch_norm2d", "se_block_forward", "ResidualBlock", "SEBlock", "InceptionBlock"]
+
+
+def batch_norm2d(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, running_mean=None,
+                 running_var=None, eps: float = 1e-5) -> torch.Tensor:
+    """Batch normalisation of a feature map, one mean and variance per channel.
+
+    Parameters
+    ----------
+    x : (B, C, H, W) tensor
+    gamma, beta : (C,) tensor
+        The learned scale and shift of each channel.
+    running_mean, running_var : (C,) tensor, optional
+        Inference mode: normalise with these stored statistics instead of the batch's.
+    eps : float
+
+    Returns
+    -------
+    (B, C, H, W) tensor
+
+    Notes
+    -----
+    In training mode the statistics of channel c pool all B·H·W values of that channel (the biased
+    variance, as ``nn.BatchNorm2d`` uses for normalising); at inference the running averages are used, so
+    a prediction does not depend on the other images of the batch.
+
+    Defined in Chapter 4, Eq. (4.13).
+
+    Examples
+    --------
+    >>> x = torch.randn(8, 3, 5, 5, generator=torch.Generator().manual_seed(0))
+    >>> y = batch_norm2d(x, torch.ones(3), torch.zeros(3))
+    >>> bool(y.mean((0, 2, 3)).abs().max() < 1e-6), bool((y.var((0, 2, 3), unbiased=False) - 1).abs().max() < 1e-3)
+    (True, True)
+    """
+    if x.ndim != 4 or gamma.shape != (x.shape[1],) or beta.shape != (x.shape[1],):
+        raise ValueError(f"expected x of shape (B, C, H, W) and gamma, beta of shape (C,), got "
+                         f"{tuple(x.shape)}, {tuple(gamma.shape)}, {tuple(beta.shape)}.")
+    if running_mean is None:
+        mu = x.mean(dim=(0, 2, 3))                                  # (C,) over batch and space
+        var = x.var(dim=(0, 2, 3), unbiased=False)                  # (C,)
+    else:
+        mu, var = running_mean, running_var
+    x_hat = (x - mu[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + eps)   # (B, C, H, W)
+    return gamma[None, :, None, None] * x_hat + beta[None, :, None, None]
+
+
+def se_block_forward(x, W1, b1, W2, b2) -> np.ndarray:
+    """Squeeze-and-excitation: rescale each channel by a gate computed from all channels' means.
+
+    Parameters
+    ----------
+    x : (C, H, W) or (B, C, H, W) ndarray
+        Feature map.
+    W1 : (C/r, C) ndarray, b1 : (C/r,) ndarray
+        The squeeze layer (reduction ratio r).
+    W2 : (C, C/r) ndarray, b2 : (C,) ndarray
+        The excitation layer.
+
+    Returns
+    -------
+    ndarray of float64, the shape of ``x``
+
+    Notes
+    -----
+    1. Squeeze: z_c = mean of channel c over H×W (global average pooling).
+    2. Excite: s = sigmoid(W2 ReLU(W1 z + b1) + b2), one gate in (0, 1) per channel.
+    3. Scale: channel c of the output is s_c x_c.
+
+    Defined in Chapter 4, Eq. (4.15).
+
+    References
+    ----------
+    J. Hu, L. Shen and G. Sun, "Squeeze-and-excitation networks", CVPR 2018.
+
+    Examples
+    --------
+    >>> x = np.ones((2, 3, 3))
+    >>> y = se_block_forward(x, np.zeros((1, 2)), np.zeros(1), np.zeros((2, 1)), np.zeros(2))
+    >>> y[:, 0, 0]                                   # every gate is sigmoid(0) = 1/2
+    array([0.5, 0.5])
+    """
+    x = check_array(np.asarray(x, dtype=np.float64), "x", ndim=(3, 4))
+    C = x.shape[-3]
+    W1, W2 = np.asarray(W1, dtype=np.float64), np.asarray(W2, dtype=np.float64)
+    b1, b2 = np.asarray(b1, dtype=np.float64), np.asarray(b2, dtype=np.float64)
+    if W1.ndim != 2 or W1.shape[1] != C or b1.shape != (W1.shape[0],) or W2.shape != (C, W1.shape[0]) \
+            or b2.shape != (C,):
+        raise ValueError(f"for C = {C} channels expected W1 (C/r, C), b1 (C/r,), W2 (C, C/r), b2 (C,); got "
+                         f"{W1.shape}, {b1.shape}, {W2.shape}, {b2.shape}.")
+    z = x.mean(axis=(-2, -1))                                       # (..., C) squeeze
+    h = np.maximum(z @ W1.T + b1, 0.0)                              # (..., C/r)
+    s = sigmoid(h @ W2.T + b2)                                     # (..., C) gates in (0, 1)
+    return x * s[..., None, None]                                   # (..., C, H, W)
+
+
+class SEBlock(nn.Module):
+    """Squeeze-and-excitation block (the ``nn.Module`` twin of :func:`se_block_forward`).
+
+    Defined in Chapter 4, Eq. (4.15).
+    """
+
+    def __init__(self, channels: int, reduction: int = 4):
+        super().__init__()
+        if channels < 1 or reduction < 1 or channels % reduction:
+            raise ValueError(f"reduction r must divide the number of channels, got C={channels}, r={reduction}.")
+        self.squeeze = nn.Linear(channels, channels // reduction)
+        self.excite = nn.Linear(channels // reduction, channels)
+
+    def gates(self, x: torch.Tensor) -> torch.Tensor:
+        """The per-channel scales s, shape (B, C), each in (0, 1)."""
+        z = x.mean(dim=(2, 3))                                      # (B, C)
+        return torch.sigmoid(self.excite(F.relu(self.squeeze(z))))  # (B, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.gates(x)[:, :, None, None]                  # (B, C, H, W)
+
+
+def _conv_bn(c_in: int, c_out: int, k: int, stride: int = 1) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, k, stride, padding=k // 2, bias=False), nn.BatchNorm2d(c_out))
+
+
+class ResidualBlock(nn.Module):
+    """Basic residual block: y = ReLU(F(x) + shortcut(x)) with F = conv-BN-ReLU-conv-BN.
+
+    The shortcut is the identity when shapes agree and a strided 1×1 convolution + BN (a *projection*)
+    when ``stride > 1`` or the channel count changes. With ``zero_init=True`` the last BN's scale starts at
+    0, so F(x) = 0 and the block starts as y = ReLU(x) (the identity on a non-negative input).
+
+    Defined in Chapter 4, Eq. (4.14).
+    """
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1, zero_init: bool = True):
+        super().__init__()
+        self.conv1, self.conv2 = _conv_bn(c_in, c_out, 3, stride), _conv_bn(c_out, c_out, 3)
+        self.shortcut = nn.Identity() if stride == 1 and c_in == c_out else _conv_bn(c_in, c_out, 1, stride)
+        self.zero_init = zero_init
+        if zero_init:
+            nn.init.zeros_(self.conv2[1].weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.conv2(F.relu(self.conv1(x))) + self.shortcut(x))
+
+
+class InceptionBlock(nn.Module):
+    """Inception module: 1×1, 1×1→3×3, 1×1→5×5 and 3×3-max-pool→1×1 branches, concatenated on channels.
+
+    The 1×1 "reduce" convolutions cut the channels before the expensive 3×3 and 5×5 kernels. Every
+    convolution has a bias and a ReLU, as in GoogLeNet. Output channels: c1 + c3 + c5 + pool_proj.
+
+    Defined in Chapter 4, Eq. (4.16).
+    """
+
+    def __init__(self, c_in: int, c1: int, c3_reduce: int, c3: int, c5_reduce: int, c5: int, pool_proj: int):
+        super().__init__()
+
+        def conv(a, b, k):
+            return nn.Sequential(nn.Conv2d(a, b, k, padding=k // 2), nn.ReLU())
+
+        self.branch1 = conv(c_in, c1, 1)
+        self.branch3 = nn.Sequential(conv(c_in, c3_reduce, 1), conv(c3_reduce, c3, 3))
+        self.branch5 = nn.Sequential(conv(c_in, c5_reduce, 1), conv(c5_reduce, c5, 5))
+        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1), conv(c_in, pool_proj, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        branches = [self.branch1(x), self.branch3(x), self.branch5(x), self.branch_pool(x)]
+        return torch.cat(branches, dim=1)                           # (B, c1 + c3 + c5 + pool_proj, H, W)
+
+
+# ----------------------------------------------------------------------------- training on digits
+
+

@@ -1,0 +1,32 @@
+"""Metrics, one module per task: image quality (MSE, PSNR, SSIM) and classification (precision, recall,
+ROC and PR curves, AP); later chapters add detection, segmentation, depth, pose, flow, generative and
+fairness metrics here.
+"""
+
+from coursekit.metrics.classification import (
+    auc_trapezoid,
+    average_precision,
+    average_precision_11pt,
+    confusion_counts,
+    precision_recall_curve,
+    precision_recall_f1,
+    roc_auc,
+    roc_curve,
+    threshold_counts,
+)
+from coursekit.metrics.image import mse, psnr, ssim
+
+__all__ = [
+    "confusion_counts",
+    "precision_recall_f1",
+    "threshold_counts",
+    "roc_curve",
+    "auc_trapezoid",
+    "roc_auc",
+    "precision_recall_curve",
+    "average_precision",
+    "average_precision_11pt",
+    "mse",
+    "psnr",
+    "ssim",
+]

@@ -1,0 +1,165 @@
+"""Image quality metrics: mean squared error, PSNR and SSIM.
+
+Chapter 1 (PSNR) and Chapter 2 (SSIM next to PSNR); reused by the rendering chapter (Chapter 9).
+
+References
+----------
+Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error visibility
+to structural similarity", IEEE TIP 13(4), 2004.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from coursekit.core.validation import check_array, check_positive
+
+__all__ = ["mse", "psnr", "ssim"]
+
+
+def _as_image(x, name: str) -> np.ndarray:
+    """A grey (H, W) or colour (H, W, C) image of real numbers, non-empty and finite."""
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{name} must be a NumPy array, got a {type(x).__name__}; wrap it with np.asarray(...).")
+    check_array(x, name, ndim=(2, 3), dtype_kind="fiu")
+    if x.size == 0:
+        raise ValueError(f"{name} is empty (shape {x.shape}).")
+    return x
+
+
+def _check_same_shape(reference: np.ndarray, test: np.ndarray) -> None:
+    """Refuse to compare images of different shapes, with a message that says which fix applies."""
+    if reference.shape == test.shape:
+        return
+    if reference.ndim != test.ndim:
+        grey, colour = ("reference", "test") if reference.ndim == 2 else ("test", "reference")
+        shapes = {"reference": reference.shape, "test": test.shape}
+        raise ValueError(
+            f"cannot compare a grey image with a colour image: {grey} has shape {shapes[grey]} but "
+            f"{colour} has shape {shapes[colour]}; convert the colour one with coursekit.data.rgb_to_gray(...)."
+        )
+    raise ValueError(
+        f"reference and test must have the same shape, got {reference.shape} and {test.shape}; "
+        "an error measure compares pixel by pixel, so resize or crop one of them first."
+    )
+
+
+def mse(reference: np.ndarray, test: np.ndarray) -> float:
+    """Mean squared error between two images of the same shape.
+
+    Parameters
+    ----------
+    reference : (H, W) or (H, W, C) ndarray of real numbers
+        The image taken as ground truth.
+    test : ndarray, same shape as ``reference``
+        The image being judged (e.g. a compressed or noisy copy).
+
+    Returns
+    -------
+    float
+        ``mean((reference - test) ** 2)``, computed in float64; 0 for identical images.
+
+    Notes
+    -----
+    Both images are converted to float64 *before* subtracting: for ``uint8``
+    arrays, ``a - b`` wraps around (``np.uint8(3) - np.uint8(5) == 254``).
+
+    Examples
+    --------
+    >>> a = np.array([[0, 10], [20, 30]], dtype=np.uint8)
+    >>> b = np.array([[2, 10], [20, 26]], dtype=np.uint8)
+    >>> mse(a, b)  # (4 + 0 + 0 + 16) / 4
+    5.0
+
+    Defined in Chapter 1, Eq. (1.4).
+    """
+    _as_image(reference, "reference")
+    _as_image(test, "test")
+    _check_same_shape(reference, test)
+    diff = reference.astype(np.float64) - test.astype(np.float64)  # (H, W) or (H, W, C)
+    return float(np.mean(diff * diff))
+
+
+def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = None) -> float:
+    """Peak signal-to-noise ratio, in decibels: ``10 log10(R^2 / MSE)``.
+
+    Parameters
+    ----------
+    reference : (H, W) or (H, W, C) ndarray of real numbers
+        The image taken as ground truth.
+    test : ndarray, same shape as ``reference``
+        The image being judged.
+    data_range : float, optional
+        ``R``, the distance between the smallest and largest value the image
+        format allows (255 for 8-bit images, 1 for float images in [0, 1]).
+        May be omitted only when both images are ``uint8`` (then ``R = 255``);
+        for any other dtype it must be given, because the dtype alone does not
+        say whether a float image lives in [0, 1], [-1, 1] or [0, 255].
+
+    Returns
+    -------
+    float
+        The PSNR in dB; ``inf`` when the images are identical (zero error).
+
+    Notes
+    -----
+    1. Compute the MSE in float64, Eq. (1.4).
+    2. Divide the squared peak ``R ** 2`` by it and take ``10 * log10``, Eq. (1.5).
+
+    Every halving of the RMSE adds about 6.02 dB (``20 log10 2``).
+
+    Examples
+    --------
+    >>> ref = np.zeros((4, 4), dtype=np.uint8)
+    >>> test = ref.copy(); test[0, 0] = 16             # MSE = 16**2 / 16 = 16
+    >>> round(psnr(ref, test), 2)                      # 10 log10(255**2 / 16)
+    36.09
+    >>> psnr(ref / 255.0, test / 255.0, data_range=1.0) == psnr(ref, test)
+    True
+
+    Defined in Chapter 1, Eq. (1.5).
+    """
+    _as_image(reference, "reference")
+    _as_image(test, "test")
+    _check_same_shape(reference, test)
+    if data_range is None:
+        if reference.dtype != np.uint8 or test.dtype != np.uint8:
+            raise ValueError(
+                f"data_range is required unless both images are uint8 (got {reference.dtype} and "
+                f"{test.dtype}); pass data_range=1.0 for float images in [0, 1] or 255 for 0..255 values."
+            )
+        data_range = 255.0
+    if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real) or not np.isfinite(data_range) \
+            or data_range <= 0:
+        raise ValueError(f"data_range must be a finite number > 0, got {data_range!r}.")
+    error = mse(reference, test)
+    if error == 0.0:
+        return float("inf")
+    return float(10.0 * np.log10(float(data_range) ** 2 / error))
+
+
+def ssim(a, b, data_range: float = 1.0, win_size: int = 7) -> float:
+    """Mean structural similarity of two grey maps over all ``win_size`` × ``win_size`` windows (uniform weights).
+
+    SSIM = (2 μ_a μ_b + C1)(2 σ_ab + C2) / ((μ_a² + μ_b² + C1)(σ_a² + σ_b² + C2)), C1 = (0.01 L)²,
+    C2 = (0.03 L)², L = ``data_range``, with sample (N − 1) variances; the same defaults as
+    ``skimage.metrics.structural_similarity``.
+    """
+    a = check_array(np.asarray(a, dtype=np.float64), "a", ndim=2)
+    b = check_array(np.asarray(b, dtype=np.float64), "b", shape=a.shape)
+    check_positive(data_range, "data_range")
+    if win_size % 2 == 0 or win_size > min(a.shape):
+        raise ValueError(f"win_size must be odd and at most the map's side {min(a.shape)}, got {win_size}.")
+    Wa = sliding_window_view(a, (win_size, win_size))               # (h', w', win, win)
+    Wb = sliding_window_view(b, (win_size, win_size))
+    n = win_size * win_size
+    mu_a, mu_b = Wa.mean(axis=(-2, -1)), Wb.mean(axis=(-2, -1))     # (h', w')
+    var_a = Wa.var(axis=(-2, -1)) * n / (n - 1)
+    var_b = Wb.var(axis=(-2, -1)) * n / (n - 1)
+    cov = ((Wa - mu_a[..., None, None]) * (Wb - mu_b[..., None, None])).sum(axis=(-2, -1)) / (n - 1)
+    C1, C2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
+    s = ((2 * mu_a * mu_b + C1) * (2 * cov + C2)) / ((mu_a ** 2 + mu_b ** 2 + C1) * (var_a + var_b + C2))
+    return float(s.mean())

@@ -1,0 +1,30 @@
+"""Training: losses (weighted cross-entropy, focal, distillation, penalties), learning-rate schedules,
+and the training runs of the chapters.
+"""
+
+from coursekit.training.digits import DigitsConfig, TrainResult, accuracy, train_digits
+from coursekit.training.losses import (
+    distillation_loss,
+    distillation_loss_torch,
+    fit_linear_classifier_torch,
+    focal_loss,
+    focal_loss_torch,
+    penalty,
+    weighted_cross_entropy,
+)
+from coursekit.training.schedules import warmup_cosine_lr
+
+__all__ = [
+    "DigitsConfig",
+    "TrainResult",
+    "accuracy",
+    "train_digits",
+    "weighted_cross_entropy",
+    "focal_loss",
+    "distillation_loss",
+    "penalty",
+    "focal_loss_torch",
+    "distillation_loss_torch",
+    "fit_linear_classifier_torch",
+    "warmup_cosine_lr",
+]
