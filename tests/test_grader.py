@@ -87,7 +87,7 @@ def build_submissions(root: Path) -> dict[str, Path]:
     _set_exercise(nb, "ch01.mse", "from coursekit.metrics.image import mse as _m\n\n"
                                   "def mse(reference, test):\n    return _m(reference, test)\n")
     _set_exercise(nb, "ch01.psnr", "import importlib\n\ndef psnr(reference, test, data_range):\n"
-                                   "    mod = importlib.import_module('coursekit.' + 'found' + 'ations')\n"
+                                   "    mod = importlib.import_module('coursekit.metrics.' + 'ima' + 'ge')\n"
                                    "    return getattr(mod, 'ps' + 'nr')(reference, test, data_range)\n")
     nbs["shortcut"] = (CH01, nb)
 

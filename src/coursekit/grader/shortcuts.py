@@ -71,7 +71,7 @@ def static_reference_uses(source: str, references: tuple[str, ...]) -> list[str]
     --------
     >>> static_reference_uses("from coursekit.metrics.image import mse as m", ("coursekit.metrics.image.mse",))
     ['coursekit.metrics.image.mse']
-    >>> static_reference_uses("def mse(a, b):\\n    return foundations.mse(a, b)", ("coursekit.metrics.image.mse",))
+    >>> static_reference_uses("def mse(a, b):\\n    return image.mse(a, b)", ("coursekit.metrics.image.mse",))
     ['coursekit.metrics.image.mse']
     >>> static_reference_uses("def mse(a, b):\\n    return ((a - b) ** 2).mean()", ("coursekit.metrics.image.mse",))
     []
