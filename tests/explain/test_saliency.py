@@ -28,7 +28,7 @@ def _gen(seed=0):
 @pytest.fixture(scope="module")
 def trained():
     """The chapter's digits CNN (8 epochs, ~99% test accuracy) and 16 test images with its predictions."""
-    result = training.train_digits(training.DigitsConfig(), _gen(0), progress=False)
+    result = training.train_digits(training.DigitsConfig(), ckdata.load_digits_split(), _gen(0), progress=False)
     x = ckdata.load_digits_split().X_test[:16]                     # (16, 1, 16, 16)
     with torch.no_grad():
         c = result.model(x).argmax(1)

@@ -12,7 +12,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit.core.validation import check_positive
-from coursekit.data.digits import load_digits_split
 from coursekit.models.small_cnn import SmallCNN
 from coursekit.models.utils import init_parameters_
 
@@ -23,14 +22,11 @@ __all__ = ["DigitsConfig", "TrainResult", "accuracy", "train_digits"]
 class DigitsConfig:
     """Settings of :func:`train_digits`; the defaults train in a few seconds on 2 cores."""
 
-    size: int = 16
     channels: tuple[int, int] = (16, 32)
     epochs: int = 8
     batch_size: int = 64
     lr: float = 1e-2           # the peak of the one-cycle schedule
     weight_decay: float = 1e-4
-    test_size: float = 0.25
-    split_seed: int = 0
 
 
 class TrainResult(NamedTuple):
@@ -50,18 +46,18 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
     return correct / len(y)
 
 
-def train_digits(config: DigitsConfig, generator: torch.Generator, progress: bool = True) -> TrainResult:
+def train_digits(config: DigitsConfig, data, generator: torch.Generator, progress: bool = True) -> TrainResult:
     """Train :class:`SmallCNN` on the digits with Adam, cross-entropy and a one-cycle learning rate (warm up
     to ``config.lr``, then anneal to ~0, which also lets the BatchNorm running statistics settle).
 
-    Every random draw (initial weights, batch order) comes from ``generator``. Returns the model (in eval
-    mode), its test accuracy and the per-epoch history.
+    ``data`` is a :class:`coursekit.data.DigitsSplit` (``coursekit.data.load_digits_split()``). Every random
+    draw (initial weights, batch order) comes from ``generator``. Returns the model (in eval mode), its test
+    accuracy and the per-epoch history.
     """
     from tqdm.auto import tqdm
 
     check_positive(config.epochs, "epochs")
     check_positive(config.batch_size, "batch_size")
-    data = load_digits_split(config.size, config.test_size, config.split_seed)
     model = init_parameters_(SmallCNN(config.channels), generator)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     n_batches = math.ceil(len(data.y_train) / config.batch_size)
