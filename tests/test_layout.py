@@ -76,3 +76,14 @@ def test_the_import_checker_sees_a_back_import(tmp_path):
     fake = src / "image" / "probe.py"
     fake.write_text("from ..data import load_image\nimport coursekit.data.shapes\n", encoding="utf-8")
     assert {"coursekit.data", "coursekit.data.shapes"} <= imported_modules(fake, src)
+
+
+def test_package_reexports_are_up_to_date():
+    """Each topic package re-exports its modules' ``__all__`` (``tools/make_inits.py`` writes them)."""
+    import subprocess
+    import sys
+
+    root = SRC.parents[1]
+    run = subprocess.run([sys.executable, str(root / "tools" / "make_inits.py"), "--check"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -85,7 +85,7 @@ def check_zigzag_indices(student, rng: np.random.Generator) -> list[CaseResult]:
 
     # Real image: read camera's quantised 8×8 blocks in the student's order.
     cam = load_image("camera", size=128).astype(np.float64) - 128.0  # (128, 128)
-    q = jpeg.quantize(dct.block_dct(cam), jpeg.quality_table(50))  # (16, 16, 8, 8)
+    q = jpeg.quantize_coefficients(dct.block_dct(cam), jpeg.quality_table(50))  # (16, 16, 8, 8)
 
     def scan_with(fn):
         def run(blocks):

@@ -4,27 +4,21 @@ bilinear sampling and warping, and the pinhole camera.
 Chapter 2 (transformations, warping) and Chapter 9 (the camera). Points are ``(x, y)`` = (column, row).
 """
 
-from coursekit.geometry.camera import (
-    Camera,
-    camera_rays,
-    look_at,
-    orbit_cameras,
-    project,
-)
+from coursekit.geometry.camera import Camera, look_at, orbit_cameras, camera_rays, project
 from coursekit.geometry.transforms import (
     DEGREES_OF_FREEDOM,
-    affine_matrix,
-    apply_homography,
     degrees_of_freedom,
-    estimate_affine,
-    estimate_homography,
-    normalize_points,
+    translation_matrix,
     rotation_matrix,
     scaling_matrix,
     shear_matrix,
-    translation_matrix,
+    affine_matrix,
+    estimate_affine,
+    normalize_points,
+    estimate_homography,
+    apply_homography,
 )
-from coursekit.geometry.warp import bilinear_sample, warp_forward, warp_inverse
+from coursekit.geometry.warp import bilinear_sample, warp_inverse, warp_forward
 
 __all__ = [
     "Camera",

@@ -5,90 +5,76 @@ Chapters 1 and 2. Images are NumPy arrays indexed ``image[row, col]``; points an
 ``(x, y)`` = (column, row). See CONTRIBUTING.md for the dtype and scale conventions.
 """
 
-from coursekit.image.corners import harris_corners, harris_response
-from coursekit.image.dct import (
-    block_dct,
-    block_idct,
-    dct2,
-    dct_basis_images,
-    dct_matrix,
-    idct2,
-)
-from coursekit.image.derivatives import laplacian, laplacian_of_gaussian, sobel
+from coursekit.image.corners import harris_response, harris_corners
+from coursekit.image.dct import dct_matrix, dct2, idct2, dct_basis_images, block_dct, block_idct
+from coursekit.image.derivatives import sobel, laplacian, laplacian_of_gaussian
 from coursekit.image.edges import (
-    canny,
     gradient_magnitude_direction,
-    hysteresis_threshold,
     non_max_suppression,
+    hysteresis_threshold,
+    canny,
 )
 from coursekit.image.entropy import (
-    estimate_bits,
-    inverse_zigzag,
-    run_length_decode,
-    run_length_encode,
-    zigzag,
     zigzag_indices,
+    zigzag,
+    inverse_zigzag,
+    run_length_encode,
+    run_length_decode,
+    estimate_bits,
 )
 from coursekit.image.filters import (
     PAD_MODES,
-    box_filter,
-    convolve2d,
-    correlate2d,
-    gaussian_blur,
-    gaussian_kernel1d,
     pad,
+    correlate2d,
+    convolve2d,
+    gaussian_kernel1d,
+    gaussian_blur,
+    box_filter,
 )
 from coursekit.image.fourier import (
-    circular_convolve,
-    convolution_theorem,
-    dft2,
     dft_matrix,
-    frequency_filter,
-    gaussian_transfer,
+    dft2,
     idft2,
     magnitude_spectrum,
+    circular_convolve,
+    convolution_theorem,
+    gaussian_transfer,
+    frequency_filter,
 )
 from coursekit.image.hough import (
-    circle_offsets,
-    find_peaks,
-    hough_circles,
-    hough_circles_accumulator,
-    hough_line_peaks,
     hough_lines_accumulator,
+    hough_line_peaks,
+    circle_offsets,
+    hough_circles_accumulator,
+    hough_circles,
+    find_peaks,
 )
 from coursekit.image.intensity import (
-    between_class_variance,
-    equalize_hist,
+    negative,
+    log_transform,
     gamma_correct,
     histogram,
-    log_transform,
-    negative,
+    equalize_hist,
     otsu_threshold,
+    between_class_variance,
     threshold,
 )
 from coursekit.image.jpeg import (
-    CHROMINANCE_TABLE,
     LUMINANCE_TABLE,
-    jpeg_compress,
-    quality_table,
+    CHROMINANCE_TABLE,
     rgb_to_ycbcr,
+    ycbcr_to_rgb,
     subsample_420,
     upsample_420,
-    ycbcr_to_rgb,
+    quality_table,
+    quantize_coefficients,
+    dequantize_coefficients,
+    jpeg_compress,
 )
-from coursekit.image.morphology import (
-    boundary,
-    closing,
-    cross,
-    dilate,
-    disk,
-    erode,
-    opening,
-    square,
-)
-from coursekit.image.nonlinear import bilateral_filter, median_filter
-from coursekit.image.sampling import quantize, sample, upsample_nearest, zone_plate
-from coursekit.image.template import cross_correlation, match_template, window_sums
+from coursekit.image.morphology import square, disk, cross, erode, dilate, opening, closing, boundary
+from coursekit.image.nonlinear import median_filter, bilateral_filter
+from coursekit.image.sampling import sample, quantize, upsample_nearest, zone_plate
+from coursekit.image.template import window_sums, cross_correlation, match_template
 
 __all__ = [
     "harris_response",
@@ -148,6 +134,8 @@ __all__ = [
     "subsample_420",
     "upsample_420",
     "quality_table",
+    "quantize_coefficients",
+    "dequantize_coefficients",
     "jpeg_compress",
     "square",
     "disk",

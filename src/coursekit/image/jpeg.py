@@ -31,7 +31,7 @@ from coursekit.image.entropy import estimate_bits
 
 __all__ = [
     "LUMINANCE_TABLE", "CHROMINANCE_TABLE", "rgb_to_ycbcr", "ycbcr_to_rgb", "subsample_420", "upsample_420",
-    "quality_table", "quantize", "dequantize", "jpeg_compress",
+    "quality_table", "quantize_coefficients", "dequantize_coefficients", "jpeg_compress",
 ]
 
 #: Table K.1 of T.81: luminance quantisation step for each DCT frequency (row = vertical).
@@ -221,7 +221,7 @@ def _check_table(table) -> np.ndarray:
     return table
 
 
-def quantize(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
+def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     """``q = round(X / Q)`` element-wise for one 8×8 block or a stack of them — the only lossy step.
 
     Parameters
@@ -237,7 +237,7 @@ def quantize(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
 
     Examples
     --------
-    >>> quantize(np.full((8, 8), 40.0), quality_table(50))[0, :4]
+    >>> quantize_coefficients(np.full((8, 8), 40.0), quality_table(50))[0, :4]
     array([2, 4, 4, 2])
 
     Defined in Chapter 2, Eq. (2.36).
@@ -248,7 +248,7 @@ def quantize(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     return np.round(coeffs / _check_table(table)).astype(np.int64)
 
 
-def dequantize(q: np.ndarray, table: np.ndarray) -> np.ndarray:
+def dequantize_coefficients(q: np.ndarray, table: np.ndarray) -> np.ndarray:
     """``X̂ = q · Q``: the decoder's estimate of the DCT coefficients.
 
     Returns
@@ -276,8 +276,8 @@ def _code_plane(plane: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, float
     """Level shift, block DCT, quantise, estimate bits, dequantise, inverse DCT; crop back."""
     H, W = plane.shape
     padded = np.pad(plane, ((0, -H % 8), (0, -W % 8)), mode="edge")  # (H8, W8) edge replicated
-    q = quantize(block_dct(padded - 128.0), table)  # (H8/8, W8/8, 8, 8) ints
-    recon = block_idct(dequantize(q, table)) + 128.0
+    q = quantize_coefficients(block_dct(padded - 128.0), table)  # (H8/8, W8/8, 8, 8) ints
+    recon = block_idct(dequantize_coefficients(q, table)) + 128.0
     return recon[:H, :W], estimate_bits(q)
 
 

@@ -3,13 +3,7 @@ squeeze-and-excitation and Inception blocks (Chapter 4); later chapters add atte
 encodings, patch embeddings, normalisation layers and LoRA here.
 """
 
-from coursekit.layers.blocks import (
-    InceptionBlock,
-    ResidualBlock,
-    SEBlock,
-    batch_norm2d,
-    se_block_forward,
-)
+from coursekit.layers.blocks import batch_norm2d, se_block_forward, ResidualBlock, SEBlock, InceptionBlock
 
 __all__ = [
     "batch_norm2d",

@@ -4,15 +4,15 @@ fairness metrics here.
 """
 
 from coursekit.metrics.classification import (
+    confusion_counts,
+    precision_recall_f1,
+    threshold_counts,
+    roc_curve,
     auc_trapezoid,
+    roc_auc,
+    precision_recall_curve,
     average_precision,
     average_precision_11pt,
-    confusion_counts,
-    precision_recall_curve,
-    precision_recall_f1,
-    roc_auc,
-    roc_curve,
-    threshold_counts,
 )
 from coursekit.metrics.image import mse, psnr, ssim
 

@@ -6,11 +6,7 @@ from coursekit.models.efficientnet import Scaling, compound_scaling
 from coursekit.models.lenet import LeNet5
 from coursekit.models.resnet import ResNetSketch
 from coursekit.models.small_cnn import SmallCNN
-from coursekit.models.utils import (
-    count_parameters,
-    count_weight_layers,
-    init_parameters_,
-)
+from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
 from coursekit.models.vgg import VGGSketch
 
 __all__ = [

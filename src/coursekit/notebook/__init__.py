@@ -2,13 +2,8 @@
 """
 
 from coursekit.notebook.plotting import decision_regions
-from coursekit.notebook.timing import median_ms, median_time, median_times_interleaved
-from coursekit.notebook.widgets import (
-    figure_to_png,
-    figure_widget,
-    frame_slider,
-    render_frames,
-)
+from coursekit.notebook.timing import median_time, median_ms, median_times_interleaved
+from coursekit.notebook.widgets import figure_to_png, figure_widget, frame_slider, render_frames
 
 __all__ = [
     "decision_regions",

@@ -4,13 +4,13 @@ and the training runs of the chapters.
 
 from coursekit.training.digits import DigitsConfig, TrainResult, accuracy, train_digits
 from coursekit.training.losses import (
+    weighted_cross_entropy,
+    focal_loss,
     distillation_loss,
+    penalty,
+    focal_loss_torch,
     distillation_loss_torch,
     fit_linear_classifier_torch,
-    focal_loss,
-    focal_loss_torch,
-    penalty,
-    weighted_cross_entropy,
 )
 from coursekit.training.schedules import warmup_cosine_lr
 
