@@ -1,30 +1,33 @@
-"""Checks for the graded exercises: run a student's function, compare, explain.
+"""Checks for the graded exercises: cases, a reference and a judgement, registered together.
 
-Every exercise notebook (``solutions/NN_slug.ipynb``, with its stub twin in
-``exercises/``) ends each exercise with a *check cell* such as::
+Every exercise notebook (``solutions/NN_slug.ipynb``, with its stub twin in ``exercises/``) ends each
+exercise with a *check cell*::
 
     from coursekit import grading
     grading.check("ch02.gamma_correct", gamma_correct, points=2)
 
-:func:`check` looks up the exercise's check function in
-``coursekit.checks.chNN*`` modules, runs the student's function on seeded
-random inputs and on real images, compares each result with the coursekit
-reference, prints one line per case and the points earned, and raises
-:class:`CheckFailed` when any case fails (so a notebook test runner sees the
-failure). It never prints the reference's output: a hint says *how* the
-student's answer is off (shape, dtype, where and by how much), not what the
-answer is.
+A check is a :class:`Check` in a module ``coursekit/checks/chNN_<topic>.py`` (listed in its ``CHECKS``):
 
-Writing a check
----------------
-A check is a function ``check_<name>(student, rng)`` in a module
-``coursekit/checks/chNN_<topic>.py`` that returns a list of
-:class:`CaseResult`. Most checks are one call to :func:`compare_cases`.
+* **cases** — ``cases(rng)`` yields :class:`Case` objects: the inputs, plain data made from the seeded
+  ``rng`` and from real images;
+* **reference** — the coursekit function that computes the expected answer;
+* **judgement** — ``judge(case, got, expected) -> str``: ``""`` when the output ``got`` is right, else a
+  hint that says how it is off, never the expected values. The default is :func:`compare`.
+
+The student's function only ever sees the inputs, rebuilt from data (:mod:`coursekit.grading_wire`), and its
+outputs come back as data. In a notebook (:func:`check`) both sides run in the student's own process, for
+instant feedback. ``coursekit grade`` runs the student's side in a sandbox and the cases, the reference and
+the judgement in the grader's own process, which the student's code cannot reach (``book/instructors.md``).
+CONTRIBUTING.md shows a complete check.
 """
 
 from __future__ import annotations
 
+import copy
+import enum
 import importlib
+import math
+import numbers
 import pkgutil
 import zlib
 from dataclasses import dataclass, field
@@ -32,19 +35,16 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from coursekit import grading_wire as wire
+from coursekit.grading_wire import Seeded, Tensor, Unsupported
+
 __all__ = [
-    "CaseResult",
-    "CheckResult",
-    "CheckFailed",
-    "ExerciseNotDone",
-    "check",
-    "run_check",
-    "compare_cases",
-    "compare_arrays",
-    "call_student",
-    "find_check",
-    "rng_for",
+    "Status", "Case", "Check", "Answer", "Outcome", "CaseResult", "CheckResult", "CheckFailed", "ExerciseNotDone",
+    "Seeded", "Tensor", "Unsupported", "check", "run_check", "find_check", "checks_in", "rng_for", "compare",
+    "build_cases", "judge_answers", "answer_in_process", "compare_arrays",
 ]
+
+MAX_OUTPUT_MB = 16.0
 
 
 class CheckFailed(AssertionError):
@@ -55,23 +55,134 @@ class ExerciseNotDone(CheckFailed):
     """Raised by :func:`check` when the student's function still raises ``NotImplementedError``."""
 
 
-@dataclass
-class CaseResult:
-    """The outcome of one test case of a check.
+class Status(str, enum.Enum):
+    """The outcome of one exercise. The first four come from a check; the others only from the grader."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_DONE = "not-done"
+    ERROR = "error"                    # the cell could not run, or the check itself failed
+    TIMEOUT = "timeout"
+    CRASHED = "crashed"
+    MISSING = "missing"
+    DUPLICATED = "duplicated"
+    REFERENCE_USED = "reference-used"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input of a check.
 
     Attributes
     ----------
     label : str
-        What was tested, e.g. ``"camera (512×512 uint8), gamma=2.2"``.
-    passed : bool
-        Whether the student's answer matched.
-    hint : str
-        On failure, how the answer is off (never the expected values).
+        What is tested, shown to the student: ``"camera (512×512 uint8), gamma=2.2"``.
+    args, kwargs : tuple, dict
+        The inputs, plain data only (see :mod:`coursekit.grading_wire`); a generator the function must draw
+        from is :class:`Seeded`, a torch tensor :class:`Tensor`.
+    context : object
+        Trusted-only data for the judge (never sent to the student's code).
+    probe : bool
+        Run only to diagnose mistakes (see :attr:`Check.review`): not scored, not listed.
     """
+
+    label: str
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    context: Any = None
+    probe: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the student's function did with one case: ``kind`` is ``"returned"`` (then ``value``),
+    ``"raised"`` (then ``error``, ``"TypeError: ..."``), ``"not-done"`` or ``"reference"`` (it reached a
+    reference the grader removed)."""
+
+    kind: str
+    value: Any = None
+    error: str = ""
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one case: its label, whether it passed and, if not, a hint (never the answer)."""
 
     label: str
     passed: bool
     hint: str = ""
+
+
+@dataclass
+class Outcome:
+    """A judged case, as :attr:`Check.review` sees it: the case, the answer, the expected output and the
+    result (whose ``hint`` the review may extend)."""
+
+    case: Case
+    answer: Answer
+    expected: Any
+    result: CaseResult
+
+    @property
+    def got(self) -> Any:
+        return self.answer.value if self.answer.kind == "returned" else None
+
+
+@dataclass(frozen=True)
+class Check:
+    """The check of one exercise: cases, reference and judgement registered together.
+
+    Parameters
+    ----------
+    exercise_id : str
+        ``"chNN.name"``, as in the notebook's metadata.
+    cases : callable
+        ``cases(rng) -> iterable of Case``; ``rng`` is :func:`rng_for` the exercise.
+    reference : callable, optional
+        Computes the expected output from the same inputs; ``None`` when the judgement needs none.
+    judge : callable, optional
+        ``judge(case, got, expected) -> str``, ``""`` for a pass. Default: :func:`compare` with
+        ``atol``, ``rtol``, ``check_dtype``, then ``hint`` appended to a failure.
+    review : callable, optional
+        ``review(outcomes)`` after every case is judged: may add hints (it sees the probes too).
+    implements : tuple of callables, optional
+        The coursekit functions or classes that are the answer. Default: the reference, if it is a public
+        coursekit function. The grader removes their bodies and scores a call of one 0.
+    forbidden : tuple of str
+        Third-party calls that do the exercise's work (``"cv2.GaussianBlur"``): flagged for a human.
+    max_output_mb : float
+        Largest output of one case.
+    """
+
+    exercise_id: str
+    cases: Callable[[np.random.Generator], Iterable[Case]]
+    reference: Callable | None = None
+    judge: Callable[[Case, Any, Any], str] | None = None
+    review: Callable[[list[Outcome]], None] | None = None
+    atol: float = 1e-6
+    rtol: float = 0.0
+    check_dtype: bool = False
+    hint: str = ""
+    implements: tuple = ()
+    forbidden: tuple[str, ...] = ()
+    max_output_mb: float = MAX_OUTPUT_MB
+
+    def implemented(self) -> tuple:
+        """The coursekit objects that are this exercise's answer (see ``implements``)."""
+        if self.implements:
+            return tuple(self.implements)
+        ref = self.reference
+        name = getattr(ref, "__name__", "")
+        if ref is not None and getattr(ref, "__module__", "").startswith("coursekit.") and not name.startswith("_"):
+            return (ref,)
+        return ()
+
+    def implemented_names(self) -> tuple[str, ...]:
+        """Dotted names (``"coursekit.image.filters.gaussian_kernel1d"``) of :meth:`implemented`."""
+        return tuple(f"{obj.__module__}.{obj.__qualname__}" for obj in self.implemented())
 
 
 @dataclass
@@ -82,51 +193,74 @@ class CheckResult:
     points: float
     max_points: float
     cases: list[CaseResult] = field(default_factory=list)
-    status: str = "graded"  # "graded" | "not-done" | "error"
+    status: Status = Status.FAILED
     message: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.status == "graded" and all(c.passed for c in self.cases)
+        if self.status == "graded":              # an old-style check (removed once all are converted)
+            return all(c.passed for c in self.cases)
+        return self.status is Status.PASSED
 
     def report(self) -> str:
         """A short human-readable report, one line per case."""
+        n_ok = sum(c.passed for c in self.cases)
         head = f"Exercise {self.exercise_id}: {self.points:g}/{self.max_points:g} points"
-        lines = [head]
+        lines = [f"{head} ({n_ok} of {len(self.cases)} cases passed)" if self.cases else head]
         if self.message:
             lines.append("  " + self.message)
         for c in self.cases:
-            mark = "PASS" if c.passed else "FAIL"
-            line = f"  [{mark}] {c.label}"
+            line = f"  [{'PASS' if c.passed else 'FAIL'}] {c.label}"
             if not c.passed and c.hint:
                 line += f" — {c.hint}"
             lines.append(line)
         return "\n".join(lines)
 
 
+# ----------------------------------------------------------------------------- finding checks
+
 def rng_for(exercise_id: str) -> np.random.Generator:
     """The seeded random generator of an exercise: the same cases on every run."""
     return np.random.default_rng(zlib.crc32(exercise_id.encode()))
 
 
-def find_check(exercise_id: str) -> Callable:
-    """Return the check function for ``exercise_id`` (``"chNN.name"``).
+def checks_in(module) -> dict[str, Check]:
+    """The :class:`Check` objects a module registers in its ``CHECKS`` list, by exercise id."""
+    found: dict[str, Check] = {}
+    for chk in getattr(module, "CHECKS", ()):
+        if not isinstance(chk, Check):
+            raise TypeError(f"{module.__name__}.CHECKS holds a {type(chk).__name__}, not a grading.Check.")
+        if chk.exercise_id in found:
+            raise RuntimeError(f"exercise {chk.exercise_id!r} has two checks in {module.__name__}.")
+        found[chk.exercise_id] = chk
+    return found
 
-    Searches the modules ``coursekit.checks.chNN*`` for ``check_<name>``.
+
+def _split_id(exercise_id: str) -> tuple[str, str]:
+    chapter, _, name = str(exercise_id).partition(".")
+    if not chapter.startswith("ch") or not name:
+        raise ValueError(f"exercise id must look like 'ch02.gamma_correct', got {exercise_id!r}.")
+    return chapter, name
+
+
+def find_check(exercise_id: str) -> Check | Callable:
+    """The check of ``exercise_id`` (``"chNN.name"``), from the modules ``coursekit.checks.chNN*``.
+
+    A module registers :class:`Check` objects in ``CHECKS``. (Modules not yet converted may still define
+    ``check_<name>(student, rng)``, which is returned as is and can only run in a notebook.)
     """
-    try:
-        chapter, name = exercise_id.split(".", 1)
-    except ValueError:
-        raise ValueError(f"exercise id must look like 'ch02.gamma_correct', got {exercise_id!r}.") from None
+    chapter, name = _split_id(exercise_id)
     import coursekit.checks as pkg
 
     found = []
     for mod in pkgutil.iter_modules(pkg.__path__):
         if mod.name == chapter or mod.name.startswith(chapter + "_"):
             module = importlib.import_module(f"coursekit.checks.{mod.name}")
-            fn = getattr(module, f"check_{name}", None)
-            if fn is not None:
-                found.append(fn)
+            registered = checks_in(module)
+            if exercise_id in registered:
+                found.append(registered[exercise_id])
+            elif callable(getattr(module, f"check_{name}", None)):
+                found.append(getattr(module, f"check_{name}"))
     if not found:
         raise ValueError(f"no check is registered for exercise {exercise_id!r}.")
     if len(found) > 1:
@@ -134,31 +268,170 @@ def find_check(exercise_id: str) -> Callable:
     return found[0]
 
 
+# ----------------------------------------------------------------------------- the trusted side
+
+class CheckError(RuntimeError):
+    """The check itself (its cases, reference, judge or review) failed: a bug for the author to fix."""
+
+
+def build_cases(chk: Check) -> list[Case]:
+    """The cases of a check, made from its seeded generator; :class:`CheckError` if they are malformed."""
+    try:
+        cases = list(chk.cases(rng_for(chk.exercise_id)))
+    except Exception as exc:
+        raise CheckError(f"the cases of {chk.exercise_id} could not be built ({type(exc).__name__}: {exc})") from exc
+    for c in cases:
+        if not isinstance(c, Case) or not isinstance(c.args, tuple) or not isinstance(c.kwargs, dict):
+            raise CheckError(f"{chk.exercise_id}: cases must be grading.Case objects with a tuple of args.")
+    if not any(not c.probe for c in cases):
+        raise CheckError(f"{chk.exercise_id}: a check needs at least one case that is not a probe.")
+    return cases
+
+
+def case_payload(cases: list[Case]) -> tuple[list, list[bytes]]:
+    """The inputs of ``cases`` as data: ``[[args_tree, kwargs_tree], ...]`` plus the array blobs."""
+    trees, blobs = [], []
+    for c in cases:
+        tree, b = wire.encode([c.args, c.kwargs], max_bytes=1 << 40)
+        if _has_unsupported(tree):
+            raise CheckError(f"the inputs of case {c.label!r} are not plain data (see grading.Case).")
+        offset = len(blobs)
+        trees.append(wire.shift_blobs(tree, offset)[1])                # [args_tree, kwargs_tree]
+        blobs += b
+    return trees, blobs
+
+
+def _has_unsupported(tree) -> bool:
+    if not isinstance(tree, list) or not tree:
+        return False
+    if tree[0] == "unsupported":
+        return True
+    return any(_has_unsupported(x) for x in tree if isinstance(x, list))
+
+
+def expected_outputs(chk: Check, cases: list[Case]) -> list:
+    """The reference's output for every case, in the same plain form as a student's output."""
+    if chk.reference is None:
+        return [None] * len(cases)
+    out = []
+    for c in cases:
+        tree, blobs = wire.encode([c.args, c.kwargs], max_bytes=1 << 40)
+        args, kwargs = wire.decode(tree, blobs, rebuild=True)          # a fresh copy, as the student gets
+        try:
+            value = chk.reference(*args, **kwargs)
+            vt, vb = wire.encode(value, max_bytes=1 << 40, to_numpy=wire._torch_to_numpy)
+            out.append(wire.decode(vt, vb))
+        except Exception as exc:
+            raise CheckError(f"the reference of {chk.exercise_id} failed on {c.label!r} "
+                             f"({type(exc).__name__}: {exc})") from exc
+    return out
+
+
+def judge_answers(chk: Check, cases: list[Case], answers: list[Answer],
+                  expected: list | None = None) -> tuple[Status, list[CaseResult], str]:
+    """The trusted judgement of a check: ``(status, case results, message)`` from the answers alone.
+
+    ``expected`` may be passed in when already computed (:func:`expected_outputs`). Raises
+    :class:`CheckError` when the check's own code fails.
+    """
+    if len(answers) != len(cases):
+        raise ValueError("one answer per case is required")
+    if any(a.kind == "not-done" for a in answers):
+        return Status.NOT_DONE, [], "not done yet: the function still raises NotImplementedError."
+    if expected is None:
+        expected = expected_outputs(chk, cases)
+    outcomes = []
+    for case, answer, exp in zip(cases, answers, expected):
+        if answer.kind == "returned":
+            try:
+                hint = chk.judge(case, answer.value, exp) if chk.judge else _default_judge(chk, answer.value, exp)
+            except Exception as exc:
+                raise CheckError(f"the judgement of {chk.exercise_id} failed on {case.label!r} "
+                                 f"({type(exc).__name__}: {exc})") from exc
+            if not isinstance(hint, str):
+                raise CheckError(f"the judge of {chk.exercise_id} returned {type(hint).__name__}; it must "
+                                 "return a hint string ('' for a pass).")
+            result = CaseResult(case.label, not hint, hint)
+        elif answer.kind == "reference":
+            result = CaseResult(case.label, False, "your function called the coursekit function this exercise "
+                                                   "asks you to write.")
+        else:
+            result = CaseResult(case.label, False, f"your function raised {answer.error}")
+        outcomes.append(Outcome(case, answer, exp, result))
+    if chk.review is not None:
+        try:
+            chk.review(outcomes)
+        except Exception as exc:
+            raise CheckError(f"the review of {chk.exercise_id} failed ({type(exc).__name__}: {exc})") from exc
+    results = [o.result for o in outcomes if not o.case.probe]
+    status = Status.PASSED if all(r.passed for r in results) else Status.FAILED
+    return status, results, ""
+
+
+def _default_judge(chk: Check, got, expected) -> str:
+    hint = compare(got, expected, atol=chk.atol, rtol=chk.rtol, check_dtype=chk.check_dtype)
+    return hint + " Hint: " + chk.hint if hint and chk.hint else hint
+
+
+# ----------------------------------------------------------------------------- the student's side, in process
+
+def answer_in_process(student: Callable, cases: list[Case], max_output_mb: float = MAX_OUTPUT_MB) -> list[Answer]:
+    """Run ``student`` on every case the way the sandbox does: inputs rebuilt from data, outputs sent
+    back as data (so a notebook sees exactly what the grader will)."""
+    trees, blobs = case_payload(cases)
+    answers = []
+    for args_tree, kwargs_tree in trees:
+        head, out = wire.call_case(student, args_tree, kwargs_tree, blobs, int(max_output_mb * 2**20))
+        answers.append(answer_from_wire(head, out))
+    return answers
+
+
+def answer_from_wire(head: dict, blobs: list[bytes]) -> Answer:
+    """An :class:`Answer` from one case's message (untrusted data; :class:`wire.WireError` if malformed)."""
+    if not isinstance(head, dict):
+        raise wire.WireError("malformed answer")
+    kind = head.get("kind")
+    if kind == "returned":
+        return Answer("returned", wire.decode(head.get("value"), blobs))
+    if kind == "raised":
+        err = f"{_clip(head.get('type'), 60)}: {_clip(head.get('message'), 300)}"
+        return Answer("raised", error=err)
+    if kind == "reference":
+        return Answer("reference", error=_clip(head.get("message"), 300))
+    if kind == "not-done":
+        return Answer("not-done")
+    raise wire.WireError("malformed answer")
+
+
+def _clip(text, n: int) -> str:
+    text = text if isinstance(text, str) else "?"
+    return text if len(text) <= n else text[:n] + " …"
+
+
+# ----------------------------------------------------------------------------- in a notebook
+
 def run_check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResult:
-    """Run the check of ``exercise_id`` on ``student`` and return the result (never raises for
-    anything the student's code does)."""
+    """Run the check of ``exercise_id`` on ``student`` in this process; never raises for what the
+    student's code does."""
     points = float(points)
-    check_fn = find_check(exercise_id)
+    chk = find_check(exercise_id)
+    if not isinstance(chk, Check):                         # a check not yet converted to the Check API
+        return _run_legacy(exercise_id, chk, student, points)
     if not callable(student):
-        return CheckResult(exercise_id, 0.0, points, status="error",
+        return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
                            message=f"expected a function, got {type(student).__name__}.")
     try:
-        cases = list(check_fn(student, rng_for(exercise_id)))
-    except NotImplementedError:
-        return CheckResult(exercise_id, 0.0, points, status="not-done",
-                           message="not done yet: the function still raises NotImplementedError.")
-    except Exception as exc:  # a student's error outside any single case
-        return CheckResult(exercise_id, 0.0, points, status="error",
-                           message=f"your code raised {type(exc).__name__}: {exc}")
-    if any(c.hint == _NOT_DONE for c in cases):
-        return CheckResult(exercise_id, 0.0, points, status="not-done",
-                           message="not done yet: the function still raises NotImplementedError.")
-    earned = points if cases and all(c.passed for c in cases) else 0.0
-    return CheckResult(exercise_id, earned, points, cases=cases)
+        cases = build_cases(chk)
+        answers = answer_in_process(student, cases, chk.max_output_mb)
+        status, results, message = judge_answers(chk, cases, answers)
+    except CheckError as exc:
+        return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
+                           message=f"the check itself failed, tell your instructor: {exc}")
+    return CheckResult(exercise_id, points if status is Status.PASSED else 0.0, points, results, status, message)
 
 
 def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResult:
-    """Grade one exercise in a notebook: print the report, raise unless full marks.
+    """Check one exercise in a notebook: print the report, raise unless every case passed.
 
     Parameters
     ----------
@@ -167,12 +440,8 @@ def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResu
     student : callable
         The student's function.
     points : float
-        The points the exercise is worth (the same number as in the cell metadata).
-
-    Returns
-    -------
-    CheckResult
-        Only when every case passed.
+        The points the exercise is worth, for the printed report (the grader reads them from the master
+        notebook's metadata, never from here).
 
     Raises
     ------
@@ -183,7 +452,7 @@ def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResu
     """
     result = run_check(exercise_id, student, points)
     print(result.report())
-    if result.status == "not-done":
+    if result.status == Status.NOT_DONE:
         raise ExerciseNotDone(f"{exercise_id} is not done yet (0/{points:g} points).")
     if not result.passed:
         raise CheckFailed(f"{exercise_id}: 0/{points:g} points; see the report above.")
@@ -192,35 +461,75 @@ def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResu
 
 # ----------------------------------------------------------------------------- comparing answers
 
-_NOT_DONE = "__not_done__"
+def compare(got: Any, expected: Any, atol: float = 1e-6, rtol: float = 0.0, check_dtype: bool = False,
+            what: str = "output") -> str:
+    """Compare a student's output with the expected one; ``""`` if they match, else a hint.
 
-
-def call_student(student: Callable, *args, **kwargs) -> tuple[Any, str]:
-    """Call the student's function on copies of the array arguments.
-
-    Returns ``(value, "")``, or ``(None, hint)`` when the function raised (the hint names the exception,
-    so one buggy case does not hide the others). ``NotImplementedError`` passes through: it means the
-    exercise is still a stub.
+    Arrays and numbers are compared within ``|got - expected| <= atol + rtol * |expected|``; tuples, lists
+    and dicts element by element; strings, bools and ``None`` exactly. The hint names the kind of mistake
+    (type, length, shape, dtype, how many values differ and the order of magnitude of the largest
+    difference), never an expected value.
     """
-    copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-    try:
-        return student(*copies, **kwargs), ""
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return None, f"your function raised {type(exc).__name__}: {exc}"
+    if isinstance(got, Unsupported):
+        return f"your {what} is a {got.type_name}, which is not data the grader can read; return arrays or numbers."
+    if isinstance(expected, Tensor):
+        if not isinstance(got, Tensor):
+            return f"your {what} is a {_kind(got)}; expected a torch tensor."
+        return compare(got.array, expected.array, atol, rtol, check_dtype, what)
+    if isinstance(got, Tensor):
+        got = got.array
+    if isinstance(expected, (tuple, list)):
+        if not isinstance(got, (tuple, list)):
+            return f"your {what} is a {_kind(got)}; expected a {type(expected).__name__} of {len(expected)} items."
+        if len(got) != len(expected):
+            return f"your {what} has {len(got)} items; expected {len(expected)}."
+        for i, (g, e) in enumerate(zip(got, expected)):
+            hint = compare(g, e, atol, rtol, check_dtype, what=f"{what} #{i + 1}" if what == "output" else f"{what}[{i}]")
+            if hint:
+                return hint
+        return ""
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"your {what} is a {_kind(got)}; expected a dict."
+        if set(got) != set(expected):
+            missing = sorted(map(str, set(expected) - set(got)))[:5]
+            return f"your {what} has other keys than expected" + (f" (missing: {', '.join(missing)})." if missing else ".")
+        for k in expected:
+            hint = compare(got[k], expected[k], atol, rtol, check_dtype, what=f"{what}[{k!r}]")
+            if hint:
+                return hint
+        return ""
+    if expected is None or isinstance(expected, (str, bool)):
+        return "" if type(got) is type(expected) and got == expected else f"your {what} is not the expected {_kind(expected)}."
+    if isinstance(got, (tuple, list)) and not isinstance(expected, (tuple, list)):
+        return f"your {what} is a {type(got).__name__}; expected a single {_kind(expected)}."
+    return compare_arrays(got, expected, atol, rtol, check_dtype, what)
 
 
-def compare_arrays(got: Any, expected: np.ndarray, atol: float, rtol: float = 0.0,
-                   check_dtype: bool = False, what: str = "output") -> str:
-    """Compare a student's array with the reference; return ``""`` if they match, else a hint.
+def _kind(v) -> str:
+    if isinstance(v, np.ndarray):
+        return f"array of shape {v.shape}"
+    if isinstance(v, Tensor):
+        return "torch tensor"
+    if isinstance(v, Unsupported):
+        return v.type_name
+    if isinstance(v, numbers.Number) and not isinstance(v, bool):
+        return "number"
+    return type(v).__name__
 
-    The hint names the shape/dtype mismatch or how many entries differ and by how
-    much at most; it never contains the expected values.
+
+def compare_arrays(got: Any, expected: Any, atol: float, rtol: float = 0.0, check_dtype: bool = False,
+                   what: str = "output") -> str:
+    """Compare a student's array (or number) with the expected one; ``""`` if they match, else a hint.
+
+    The hint names the shape/dtype mismatch or how many entries differ and by how much at most (only its
+    order of magnitude); it never contains the expected values.
     """
     expected = np.asarray(expected)
-    if isinstance(got, tuple) and not isinstance(expected, tuple):
-        return f"your {what} is a tuple; expected a single array."
+    if isinstance(got, (tuple, list)) and expected.ndim == 0:
+        return f"your {what} is a {type(got).__name__}; expected a single number."
+    if got is None:
+        return f"your {what} is None: did you forget to return it?"
     try:
         got_arr = np.asarray(got)
     except Exception:
@@ -234,45 +543,69 @@ def compare_arrays(got: Any, expected: np.ndarray, atol: float, rtol: float = 0.
     g = got_arr.astype(np.float64)
     e = expected.astype(np.float64)
     if not np.all(np.isfinite(g)):
-        return f"your {what} contains NaN or inf."
+        if np.array_equal(np.isnan(g), np.isnan(e)) and np.array_equal(g[~np.isfinite(g)], e[~np.isfinite(g)]):
+            g, e = np.where(np.isfinite(g), g, 0.0), np.where(np.isfinite(e), e, 0.0)
+        else:
+            return f"your {what} contains NaN or inf."
+    if not np.all(np.isfinite(e)):
+        return f"your {what} should contain inf or NaN somewhere, and yours does not."
     bad = np.abs(g - e) > atol + rtol * np.abs(e)
     if bad.any():
         n = int(bad.sum())
         worst = float(np.abs(g - e).max())
         loc = np.unravel_index(int(np.argmax(np.abs(g - e))), g.shape) if g.ndim else ()
         # Only the order of magnitude: an exact difference would reveal the expected value.
-        order = int(np.floor(np.log10(worst))) if worst > 0 else 0
-        return (f"{n} of {g.size} values differ beyond the tolerance {atol:g}; the largest difference "
-                f"(at index {tuple(int(i) for i in loc)}) is of order 1e{order:+d}.")
+        order = int(math.floor(math.log10(worst))) if worst > 0 else 0
+        where = f" (at index {tuple(int(i) for i in loc)})" if g.ndim else ""
+        whose = "" if what == "output" else f"in your {what}, "
+        return (f"{whose}{n} of {g.size} values differ beyond the tolerance {atol:g}; the largest difference"
+                f"{where} is of order 1e{order:+d}.")
     return ""
+
+
+# ----------------------------------------------------------------------------- checks not yet converted
+
+def _run_legacy(exercise_id: str, check_fn: Callable, student: Callable, points: float) -> CheckResult:
+    """Run an old-style ``check_<name>(student, rng)`` (notebook only; removed once every check is a Check)."""
+    if not callable(student):
+        return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
+                           message=f"expected a function, got {type(student).__name__}.")
+    try:
+        cases = list(check_fn(student, rng_for(exercise_id)))
+    except NotImplementedError:
+        return CheckResult(exercise_id, 0.0, points, status=Status.NOT_DONE,
+                           message="not done yet: the function still raises NotImplementedError.")
+    except Exception as exc:
+        return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
+                           message=f"your code raised {type(exc).__name__}: {exc}")
+    if any(c.hint == _NOT_DONE for c in cases):
+        return CheckResult(exercise_id, 0.0, points, status=Status.NOT_DONE,
+                           message="not done yet: the function still raises NotImplementedError.")
+    ok = bool(cases) and all(c.passed for c in cases)
+    return CheckResult(exercise_id, points if ok else 0.0, points, cases, "graded")
+
+
+_NOT_DONE = "__not_done__"
+
+
+def call_student(student: Callable, *args, **kwargs) -> tuple[Any, str]:
+    """Old-style checks only: call the student's function on copies of the array arguments."""
+    copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
+    try:
+        return student(*copies, **kwargs), ""
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        return None, f"your function raised {type(exc).__name__}: {exc}"
 
 
 def compare_cases(student: Callable, reference: Callable, cases: Iterable[tuple[str, tuple, dict]],
                   atol: float = 1e-6, rtol: float = 0.0, check_dtype: bool = False,
                   hint: str = "") -> list[CaseResult]:
-    """Run ``student`` and ``reference`` on each case and compare their array outputs.
-
-    Parameters
-    ----------
-    student, reference : callable
-        The student's function and the coursekit reference, same signature.
-    cases : iterable of (label, args, kwargs)
-        What to call them with. Inputs are copied for the student, so an
-        in-place modification cannot change the reference's input.
-    atol, rtol : float
-        Tolerance of the comparison (``|got - expected| <= atol + rtol * |expected|``).
-    check_dtype : bool
-        Also require the same dtype.
-    hint : str
-        Extra advice appended to a failure's message.
-
-    Returns
-    -------
-    list of CaseResult
-    """
+    """Old-style checks only: run ``student`` and ``reference`` on each case and compare."""
     results = []
     for label, args, kwargs in cases:
-        expected = reference(*args, **kwargs)
+        expected = reference(*copy.deepcopy(args), **kwargs)
         s_args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
         try:
             got = student(*s_args, **kwargs)
