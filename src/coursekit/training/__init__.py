@@ -1,8 +1,10 @@
-"""Training: losses (weighted cross-entropy, focal, distillation, penalties), learning-rate schedules,
-and the training runs of the chapters.
+"""Training: the shared training loop (``fit``, ``FitConfig``, ``History``, ``eval_mode``, ``evaluate``), losses
+(weighted cross-entropy, focal, distillation, penalties), learning-rate schedules, and the training runs of the
+chapters.
 """
 
 from coursekit.training.digits import DigitsConfig, TrainResult, accuracy, train_digits
+from coursekit.training.loop import FitConfig, History, fit, eval_mode, evaluate
 from coursekit.training.losses import (
     weighted_cross_entropy,
     focal_loss,
@@ -19,6 +21,11 @@ __all__ = [
     "TrainResult",
     "accuracy",
     "train_digits",
+    "FitConfig",
+    "History",
+    "fit",
+    "eval_mode",
+    "evaluate",
     "weighted_cross_entropy",
     "focal_loss",
     "distillation_loss",
