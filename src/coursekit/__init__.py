@@ -1,9 +1,9 @@
 """coursekit — the teaching library of *Vision by Building*.
 
-One module per unit of the book; each function mirrors one equation of the
-chapter that introduces it and says so at the end of its docstring
-("Defined in Chapter 2, Eq. (2.5)"). Randomness always enters through an
-explicit ``rng`` (NumPy) or ``generator`` (torch) argument.
+Topic packages (``image``, ``geometry``, ``learn``, ``nn``, ...) hold the book's code; each function
+mirrors one equation of the chapter that teaches it and links back to that section right after its
+one-line summary (``Defined in :ref:`sec-convolution` (Eq. :eq:`eq-correlation`).``). Randomness always
+enters through an explicit ``rng`` (NumPy) or ``generator`` (torch) argument.
 """
 
 from __future__ import annotations

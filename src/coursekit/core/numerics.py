@@ -26,7 +26,7 @@ def _as_float(x) -> np.ndarray:
 def sigmoid(z) -> np.ndarray:
     """The logistic function ``1 / (1 + exp(-z))``, without overflow for large ``|z|``.
 
-    Defined in Chapter 3, Eq. (3.2).
+    Defined in :ref:`sec-logistic-regression` (Eq. :eq:`eq-sigmoid`).
 
     Parameters
     ----------
@@ -79,7 +79,7 @@ def logsumexp(Z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
 def softmax(Z, axis: int = -1) -> np.ndarray:
     """``softmax(z)_k = e^{z_k - max z} / sum_j e^{z_j - max z}``: the max is subtracted so nothing overflows.
 
-    Defined in Chapter 3, Eq. (3.5).
+    Defined in :ref:`sec-softmax-regression` (Eq. :eq:`eq-softmax`).
 
     Parameters
     ----------

@@ -28,6 +28,8 @@ IMAGE_NAMES = (
 def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     """Luma of an RGB image, ``Y = 0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601).
 
+    Defined in :ref:`sec-images-as-arrays`.
+
     Parameters
     ----------
     rgb : (H, W, 3) ndarray
@@ -37,8 +39,6 @@ def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     -------
     (H, W) ndarray
         float64 in the same value range as the input.
-
-    Defined in Chapter 1.
     """
     check_array(rgb, "rgb", ndim=3, dtype_kind="fiu")
     if rgb.shape[-1] not in (3, 4):

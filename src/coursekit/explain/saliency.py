@@ -78,6 +78,8 @@ def _input_gradient(model: nn.Module, x: torch.Tensor, target) -> torch.Tensor:
 def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndarray:
     """Vanilla gradient saliency: ``M(i, j) = max over channels of |∂y_c/∂x(i, j)|``.
 
+    Defined in :ref:`sec-saliency` (Eq. :eq:`eq-gradient-saliency`).
+
     Parameters
     ----------
     model : nn.Module
@@ -89,8 +91,6 @@ def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndar
     Returns
     -------
     (B, H, W) ndarray of float64
-
-    Defined in Chapter 4, Eq. (4.19).
     """
     x = _check_input(x)
     with _eval_mode(model):
@@ -101,6 +101,8 @@ def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndar
 def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, target=None, n_samples: int = 25,
                noise_level: float = 0.15) -> np.ndarray:
     """SmoothGrad: average the input gradient over noisy copies x + N(0, σ²), then take the absolute value as in saliency.
+
+    Defined in :ref:`sec-saliency` (Eq. :eq:`eq-smoothgrad`).
 
     Parameters
     ----------
@@ -120,8 +122,6 @@ def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, ta
     -------
     (B, H, W) ndarray of float64
         With ``n_samples=1`` and ``noise_level=0`` this is :func:`gradient_saliency`.
-
-    Defined in Chapter 4, Eq. (4.20).
     """
     x = _check_input(x)
     if int(n_samples) != n_samples or n_samples < 1:
@@ -143,6 +143,8 @@ def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, ta
 def cam_map(activations, class_weights) -> np.ndarray:
     """Class activation map M_c = Σ_k w_k^c A^k for a network whose head is GAP + linear.
 
+    Defined in :ref:`sec-grad-cam` (Eq. :eq:`eq-cam`).
+
     Parameters
     ----------
     activations : (..., K, h, w) ndarray
@@ -153,8 +155,6 @@ def cam_map(activations, class_weights) -> np.ndarray:
     Returns
     -------
     (..., h, w) ndarray of float64 (signed; not normalised)
-
-    Defined in Chapter 4, Eq. (4.21).
 
     Examples
     --------
@@ -173,6 +173,8 @@ def cam_map(activations, class_weights) -> np.ndarray:
 def grad_cam_map(activations, gradients, normalize: bool = True) -> np.ndarray:
     """Grad-CAM: ReLU(Σ_k α_k A^k) with α_k the spatial mean of ∂y_c/∂A^k.
 
+    Defined in :ref:`sec-grad-cam` (Eq. :eq:`eq-grad-cam`).
+
     Parameters
     ----------
     activations : (..., K, h, w) ndarray
@@ -190,8 +192,6 @@ def grad_cam_map(activations, gradients, normalize: bool = True) -> np.ndarray:
     -----
     1. α_k = (1/Z) Σ_ij ∂y_c/∂A^k_ij, Z = h·w: how much the class score rises per unit of map k.
     2. L = ReLU(Σ_k α_k A^k): keep only the places that push the class score up.
-
-    Defined in Chapter 4, Eq. (4.22).
 
     Examples
     --------
@@ -236,7 +236,7 @@ def class_activation_map(model: nn.Module, x: torch.Tensor, layer: nn.Module, he
                          target=None) -> np.ndarray:
     """CAM of each image at the resolution of ``layer``'s output, for a GAP + linear ``head``.
 
-    Returns (B, h, w) float64 maps, signed and not normalised (Eq. (4.21)).
+    Returns (B, h, w) float64 maps, signed and not normalised (Eq. :eq:`eq-cam`).
     """
     x = _check_input(x)
     with _eval_mode(model):
@@ -256,7 +256,7 @@ def grad_cam(model: nn.Module, x: torch.Tensor, layer: nn.Module, target=None, n
     """Grad-CAM of each image for the feature maps output by ``layer``.
 
     Returns (B, h, w) float64 maps, or ``(B, *size)`` when ``size`` asks for bilinear upsampling (after the
-    ReLU and the normalisation). Eq. (4.22).
+    ReLU and the normalisation). Eq. :eq:`eq-grad-cam`.
     """
     x = _check_input(x)
     with _eval_mode(model):

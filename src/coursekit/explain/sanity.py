@@ -36,7 +36,9 @@ def _average_ranks(a: np.ndarray) -> np.ndarray:
 def spearman_rank_correlation(a, b) -> float:
     """Spearman's ρ: the Pearson correlation of the ranks of two maps' pixels (ties get average ranks).
 
-    Returns NaN when either map is constant (its ranks have no spread). Defined in Chapter 4, Eq. (4.23).
+    Defined in :ref:`sec-sanity-check` (Eq. :eq:`eq-spearman-rank-correlation`).
+
+    Returns NaN when either map is constant (its ranks have no spread).
 
     Examples
     --------
@@ -86,6 +88,8 @@ def randomization_sanity_check(model: nn.Module, explainer: Callable, x: torch.T
                                generator: torch.Generator, mode: str = "cascade") -> SanityResult:
     """Adebayo et al.'s model-randomisation test: do the maps change when the weights are destroyed?
 
+    Defined in :ref:`sec-sanity-check` (Eq. :eq:`eq-spearman-rank-correlation`).
+
     Parameters
     ----------
     model : nn.Module
@@ -108,8 +112,6 @@ def randomization_sanity_check(model: nn.Module, explainer: Callable, x: torch.T
     -----
     An explanation that is faithful to the model must change materially once the weights it depends on
     are random: a rank correlation near 1 at the last step means the map shows the input, not the model.
-
-    Defined in Chapter 4, Eq. (4.23).
     """
     if mode not in ("cascade", "all"):
         raise ValueError(f"mode must be 'cascade' or 'all', got {mode!r}.")

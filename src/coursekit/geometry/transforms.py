@@ -40,12 +40,12 @@ DEGREES_OF_FREEDOM = {
 def degrees_of_freedom(kind: str) -> int:
     """Number of parameters of a 2-D transformation class.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
     Examples
     --------
     >>> [degrees_of_freedom(k) for k in ("translation", "rigid", "similarity", "affine", "projective")]
     [2, 3, 4, 6, 8]
-
-    Defined in Chapter 2, Eq. (2.40).
     """
     if kind not in DEGREES_OF_FREEDOM:
         raise ValueError(f"kind must be one of {sorted(DEGREES_OF_FREEDOM)}, got {kind!r}.")
@@ -56,34 +56,46 @@ def degrees_of_freedom(kind: str) -> int:
 
 
 def translation_matrix(tx: float, ty: float) -> np.ndarray:
-    """``[[1, 0, tx], [0, 1, ty], [0, 0, 1]]``: shift by (tx, ty) pixels. Defined in Chapter 2, Eq. (2.40)."""
+    """``[[1, 0, tx], [0, 1, ty], [0, 0, 1]]``: shift by (tx, ty) pixels.
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+    """
     return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
 
 
 def rotation_matrix(theta: float) -> np.ndarray:
     """Rotation by ``theta`` radians about the origin.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
     With y pointing down, a positive angle turns the picture clockwise on screen.
-    Defined in Chapter 2, Eq. (2.40).
     """
     c, s = np.cos(theta), np.sin(theta)
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
 def scaling_matrix(sx: float, sy: float | None = None) -> np.ndarray:
-    """Scale x by ``sx`` and y by ``sy`` (``sy = sx`` if omitted). Defined in Chapter 2, Eq. (2.40)."""
+    """Scale x by ``sx`` and y by ``sy`` (``sy = sx`` if omitted).
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+    """
     sy = sx if sy is None else sy
     return np.diag([float(sx), float(sy), 1.0])
 
 
 def shear_matrix(kx: float, ky: float = 0.0) -> np.ndarray:
-    """``x' = x + kx y``, ``y' = ky x + y``. Defined in Chapter 2, Eq. (2.40)."""
+    """``x' = x + kx y``, ``y' = ky x + y``.
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+    """
     return np.array([[1.0, kx, 0.0], [ky, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
 
 def affine_matrix(theta: float = 0.0, scale: float | tuple = 1.0, shear: float = 0.0,
                   translation: tuple = (0.0, 0.0), center: tuple = (0.0, 0.0)) -> np.ndarray:
     """Compose ``T(translation) · T(center) · R(theta) · Sh(shear) · S(scale) · T(−center)``.
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
 
     Parameters
     ----------
@@ -106,8 +118,6 @@ def affine_matrix(theta: float = 0.0, scale: float | tuple = 1.0, shear: float =
     >>> A = affine_matrix(theta=np.pi / 2, center=(1.0, 1.0))
     >>> np.round(A @ [1.0, 1.0, 1.0], 12)
     array([1., 1., 1.])
-
-    Defined in Chapter 2, Eq. (2.40).
     """
     sx, sy = (scale, scale) if np.isscalar(scale) else scale
     cx, cy = center
@@ -137,6 +147,8 @@ def _check_pair(src, dst, minimum: int) -> tuple[np.ndarray, np.ndarray]:
 def estimate_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Least-squares affine map ``dst ≈ A src`` from N ≥ 3 correspondences.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-least-squares`).
+
     Each pair gives two linear equations in the six unknowns ``a11 a12 tx a21 a22 ty``;
     the x-equations and y-equations share the design matrix ``[x, y, 1]``.
 
@@ -156,8 +168,6 @@ def estimate_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     >>> np.round(estimate_affine(src, src + [2.0, 3.0])[:2], 9) + 0.0  # + 0.0 turns -0. into 0.
     array([[1., 0., 2.],
            [0., 1., 3.]])
-
-    Defined in Chapter 2, Eq. (2.41).
     """
     src, dst = _check_pair(src, dst, 3)
     X = np.column_stack([src, np.ones(len(src))])  # (N, 3) design matrix
@@ -171,6 +181,8 @@ def estimate_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
 def normalize_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Hartley normalisation: move the centroid to 0 and scale the mean distance to √2.
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-point-normalisation`).
 
     Parameters
     ----------
@@ -187,8 +199,6 @@ def normalize_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> p, T = normalize_points(np.array([[0.0, 0.0], [2.0, 0.0]]))
     >>> p.round(6).tolist()
     [[-1.414214, 0.0], [1.414214, 0.0]]
-
-    Defined in Chapter 2, Eq. (2.43).
     """
     pts = _check_points(pts, "pts", 1)
     centroid = pts.mean(axis=0)  # (2,)
@@ -202,6 +212,8 @@ def normalize_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def estimate_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Normalised DLT: the homography with ``dst ~ H src`` from N ≥ 4 correspondences.
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-dlt`).
 
     Parameters
     ----------
@@ -229,8 +241,6 @@ def estimate_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     array([[2., 0., 5.],
            [0., 2., 5.],
            [0., 0., 1.]])
-
-    Defined in Chapter 2, Eq. (2.42).
     """
     src, dst = _check_pair(src, dst, 4)
     p, T_s = normalize_points(src)  # (N, 2)
@@ -257,6 +267,8 @@ def estimate_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def apply_homography(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Map points through ``H``: ``[u, v, w] = H [x, y, 1]``, then divide by ``w``.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-dlt`).
+
     Parameters
     ----------
     H : (3, 3) ndarray (a (2, 3) affine matrix is accepted too)
@@ -271,8 +283,6 @@ def apply_homography(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     --------
     >>> apply_homography(np.diag([2.0, 3.0, 1.0]), np.array([[1.0, 1.0]]))
     array([[2., 3.]])
-
-    Defined in Chapter 2, Eq. (2.42).
     """
     H = _as_homography(H)
     pts = _check_points(pts, "pts", 0)

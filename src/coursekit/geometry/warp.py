@@ -18,6 +18,8 @@ __all__ = ["bilinear_sample", "warp_inverse", "warp_forward"]
 def bilinear_sample(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Sample an image at real-valued positions by bilinear interpolation; outside pixels count as 0.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-bilinear`).
+
     ``I(x, y) = (1−a)(1−b) I[y0, x0] + a(1−b) I[y0, x0+1] + (1−a) b I[y0+1, x0] + a b I[y0+1, x0+1]``
     with ``x0 = floor(x)``, ``a = x − x0`` (and ``y0``, ``b`` likewise).
 
@@ -37,8 +39,6 @@ def bilinear_sample(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarr
     >>> img = np.array([[0.0, 10.0], [20.0, 30.0]])
     >>> bilinear_sample(img, np.array([0.5, 1.0]), np.array([0.5, 0.0]))
     array([15., 10.])
-
-    Defined in Chapter 2, Eq. (2.45).
     """
     check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
@@ -60,7 +60,7 @@ def _pad_zero_ring(image: np.ndarray) -> np.ndarray:
 
 
 def _bilinear_padded(flat: np.ndarray, H: int, W: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Eq. (2.43) on an image padded by :func:`_pad_zero_ring`; ``x``, ``y`` of shape S."""
+    """Eq. :eq:`eq-bilinear` on an image padded by :func:`_pad_zero_ring`; ``x``, ``y`` of shape S."""
     Wp = W + 3  # width of the padded image
     x = np.clip(x, -1.0, W)  # S, a new array; beyond one pixel outside, every neighbour is zero anyway
     y = np.clip(y, -1.0, H)
@@ -95,6 +95,8 @@ def _check_out_shape(out_shape) -> tuple[int, int]:
 def warp_inverse(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -> np.ndarray:
     """Warp by inverse mapping: each output pixel looks up ``H⁻¹ [x, y, 1]`` in the source, bilinearly.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-inverse-warp`).
+
     Parameters
     ----------
     image : (H, W) or (H, W, C) ndarray, real
@@ -114,8 +116,6 @@ def warp_inverse(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -
     array([[0., 0., 1.],
            [0., 3., 4.],
            [0., 6., 7.]])
-
-    Defined in Chapter 2, Eq. (2.44).
     """
     check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
     H = _as_homography(H)
@@ -147,6 +147,8 @@ def warp_inverse(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -
 def warp_forward(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Warp by forward mapping: send every source pixel to ``round(H [x, y, 1])`` — and see the holes.
 
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-inverse-warp`).
+
     Parameters
     ----------
     image : (H, W) or (H, W, C) ndarray, real
@@ -166,8 +168,6 @@ def warp_forward(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -
     >>> out, hit = warp_forward(np.ones((2, 2)), np.diag([2.0, 2.0, 1.0]), (4, 4))
     >>> int(hit.sum())  # an upscale by 2 fills only 4 of 16 pixels
     4
-
-    Defined in Chapter 2, Eq. (2.44).
     """
     check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
     H = _as_homography(H)

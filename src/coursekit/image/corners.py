@@ -22,6 +22,8 @@ __all__ = ["harris_response", "harris_corners"]
 def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int | None = None) -> np.ndarray:
     """Harris corner response ``R = det(M) - k trace(M)^2`` of the structure tensor ``M``.
 
+    Defined in :ref:`sec-harris` (Eq. :eq:`eq-harris-response`).
+
     ``M = sum_window w [[gx^2, gx gy], [gx gy, gy^2]]``: large R → corner (both eigenvalues large),
     negative R → edge (one large), ``|R|`` small → flat.
 
@@ -43,8 +45,6 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
     References
     ----------
     C. Harris and M. Stephens, "A combined corner and edge detector", Alvey Vision Conference, 1988.
-
-    Defined in Chapter 2, Eq. (2.51).
 
     Examples
     --------
@@ -75,6 +75,8 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
 def harris_corners(image, k: float = 0.04, sigma: float = 1.0, threshold_rel: float = 0.01,
                    min_distance: int = 3) -> np.ndarray:
     """Corner positions: local maxima of the Harris response above ``threshold_rel * max(R)``.
+
+    Defined in :ref:`sec-harris` (Eq. :eq:`eq-harris-response`).
 
     Parameters
     ----------

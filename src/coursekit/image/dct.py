@@ -17,6 +17,8 @@ __all__ = ["dct_matrix", "dct2", "idct2", "dct_basis_images", "block_dct", "bloc
 def dct_matrix(n: int = 8) -> np.ndarray:
     """The orthonormal DCT-II matrix ``C[k, x] = α_k cos(π (2x + 1) k / 2n)``.
 
+    Defined in :ref:`sec-dct` (Eq. :eq:`eq-dct-matrix`).
+
     Parameters
     ----------
     n : int
@@ -34,8 +36,6 @@ def dct_matrix(n: int = 8) -> np.ndarray:
     True
     >>> round(float(C[0, 0]), 6)
     0.353553
-
-    Defined in Chapter 2, Eq. (2.32).
     """
     n = _check_size(n)
     k = np.arange(n)[:, None]  # (n, 1) frequency
@@ -46,6 +46,8 @@ def dct_matrix(n: int = 8) -> np.ndarray:
 
 def dct2(block: np.ndarray) -> np.ndarray:
     """2-D orthonormal DCT-II of one block or a stack of blocks: ``X = C B Cᵀ``.
+
+    Defined in :ref:`sec-dct` (Eq. :eq:`eq-dct2`).
 
     Parameters
     ----------
@@ -62,8 +64,6 @@ def dct2(block: np.ndarray) -> np.ndarray:
     >>> X = dct2(np.full((8, 8), 10.0))
     >>> round(float(X[0, 0]), 6), bool(np.allclose(X.ravel()[1:], 0))
     (80.0, True)
-
-    Defined in Chapter 2, Eq. (2.33).
     """
     check_array(block, "block", dtype_kind="fiu")
     if block.ndim < 2:
@@ -74,6 +74,8 @@ def dct2(block: np.ndarray) -> np.ndarray:
 
 def idct2(coeffs: np.ndarray) -> np.ndarray:
     """Inverse of :func:`dct2`: ``B = Cᵀ X C`` (C is orthonormal, so its inverse is its transpose).
+
+    Defined in :ref:`sec-dct` (Eq. :eq:`eq-dct2`).
 
     Parameters
     ----------
@@ -88,8 +90,6 @@ def idct2(coeffs: np.ndarray) -> np.ndarray:
     >>> B = np.arange(64.0).reshape(8, 8)
     >>> bool(np.allclose(idct2(dct2(B)), B))
     True
-
-    Defined in Chapter 2, Eq. (2.33).
     """
     check_array(coeffs, "coeffs", dtype_kind="fiu")
     if coeffs.ndim < 2:
@@ -101,12 +101,12 @@ def idct2(coeffs: np.ndarray) -> np.ndarray:
 def dct_basis_images(n: int = 8) -> np.ndarray:
     """The n² DCT basis images: ``basis[k, l] = outer(C[k], C[l])``.
 
+    Defined in :ref:`sec-dct` (Eq. :eq:`eq-dct2`).
+
     Returns
     -------
     (n, n, n, n) ndarray of float64
         ``basis[k, l]`` is the n×n block whose DCT is 1 at ``(k, l)`` and 0 elsewhere.
-
-    Defined in Chapter 2, Eq. (2.33).
     """
     C = dct_matrix(n)
     return np.einsum("ky,lx->klyx", C, C)  # (n, n, n, n)
@@ -126,6 +126,8 @@ def _check_blocks(image: np.ndarray, n: int, name: str) -> np.ndarray:
 def block_dct(image: np.ndarray, n: int = 8) -> np.ndarray:
     """DCT of every non-overlapping n×n block of a grey image.
 
+    Defined in :ref:`sec-dct` (Eq. :eq:`eq-dct2`).
+
     Parameters
     ----------
     image : (H, W) ndarray, real
@@ -142,8 +144,6 @@ def block_dct(image: np.ndarray, n: int = 8) -> np.ndarray:
     --------
     >>> block_dct(np.zeros((16, 24))).shape
     (2, 3, 8, 8)
-
-    Defined in Chapter 2, Eq. (2.33).
     """
     n = _check_size(n)
     f = _check_blocks(image, n, "image")
@@ -155,13 +155,13 @@ def block_dct(image: np.ndarray, n: int = 8) -> np.ndarray:
 def block_idct(coeffs: np.ndarray) -> np.ndarray:
     """Inverse of :func:`block_dct`: ``(H/n, W/n, n, n)`` coefficients → ``(H, W)`` image.
 
+    Defined in :ref:`sec-dct` (Eq. :eq:`eq-dct2`).
+
     Examples
     --------
     >>> img = np.random.default_rng(0).random((16, 8))
     >>> bool(np.allclose(block_idct(block_dct(img)), img))
     True
-
-    Defined in Chapter 2, Eq. (2.33).
     """
     check_array(coeffs, "coeffs", ndim=4, dtype_kind="fiu")
     if coeffs.shape[2] != coeffs.shape[3]:

@@ -17,6 +17,8 @@ __all__ = ["sobel", "laplacian", "laplacian_of_gaussian"]
 def sobel(image, mode: str = "reflect") -> tuple[np.ndarray, np.ndarray]:
     """Sobel derivatives: ``gx`` (change to the right, along columns) and ``gy`` (change downwards).
 
+    Defined in :ref:`sec-derivatives` (Eq. :eq:`eq-sobel`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -34,8 +36,6 @@ def sobel(image, mode: str = "reflect") -> tuple[np.ndarray, np.ndarray]:
     -----
     Each kernel is separable: a central difference ``[-1, 0, 1]`` along one axis times a smoothing
     ``[1, 2, 1]`` along the other.
-
-    Defined in Chapter 2, Eq. (2.12).
 
     Examples
     --------
@@ -56,6 +56,8 @@ def sobel(image, mode: str = "reflect") -> tuple[np.ndarray, np.ndarray]:
 def laplacian(image, mode: str = "reflect") -> np.ndarray:
     """Discrete Laplacian ``f(x+1,y) + f(x-1,y) + f(x,y+1) + f(x,y-1) - 4 f(x,y)``.
 
+    Defined in :ref:`sec-derivatives` (Eq. :eq:`eq-laplacian`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -68,8 +70,6 @@ def laplacian(image, mode: str = "reflect") -> np.ndarray:
     (H, W) ndarray of float64
         Same as ``cv2.Laplacian(image, cv2.CV_64F, ksize=1)``.
 
-    Defined in Chapter 2, Eq. (2.13).
-
     Examples
     --------
     >>> bowl = np.add.outer(np.arange(5.0) ** 2, np.arange(5.0) ** 2)   # x^2 + y^2
@@ -81,6 +81,8 @@ def laplacian(image, mode: str = "reflect") -> np.ndarray:
 
 def laplacian_of_gaussian(image, sigma: float, ksize: int | None = None, mode: str = "reflect") -> np.ndarray:
     """Laplacian of Gaussian ``∇²(G_sigma * f)``: smooth first, then take the Laplacian.
+
+    Defined in :ref:`sec-derivatives` (Eq. :eq:`eq-laplacian-of-gaussian`).
 
     Parameters
     ----------
@@ -107,8 +109,6 @@ def laplacian_of_gaussian(image, sigma: float, ksize: int | None = None, mode: s
     References
     ----------
     D. Marr and E. Hildreth, "Theory of edge detection", Proc. R. Soc. Lond. B 207, 1980.
-
-    Defined in Chapter 2, Eq. (2.14).
 
     Examples
     --------

@@ -28,6 +28,8 @@ __all__ = ["gradient_magnitude_direction", "non_max_suppression", "hysteresis_th
 def gradient_magnitude_direction(image, l2: bool = True, mode: str = "reflect") -> tuple[np.ndarray, np.ndarray]:
     """Gradient magnitude ``|∇f| = sqrt(gx^2 + gy^2)`` and direction ``theta = atan2(gy, gx)`` from Sobel.
 
+    Defined in :ref:`sec-canny` (Eq. :eq:`eq-gradient-magnitude`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -42,8 +44,6 @@ def gradient_magnitude_direction(image, l2: bool = True, mode: str = "reflect") 
     magnitude : (H, W) ndarray of float64
     direction : (H, W) ndarray of float64
         Radians in ``[-pi, pi]``; x points right (columns) and y points down (rows), so 90° is "down".
-
-    Defined in Chapter 2, Eq. (2.15).
 
     Examples
     --------
@@ -67,6 +67,8 @@ _NMS_STEPS = ((0, 1), (1, 1), (1, 0), (1, -1))
 def non_max_suppression(magnitude, direction) -> np.ndarray:
     """Thin edges: keep a pixel only where its magnitude is a maximum across the edge.
 
+    Defined in :ref:`sec-canny` (Eq. :eq:`eq-non-max-suppression`).
+
     Parameters
     ----------
     magnitude : (H, W) ndarray of float
@@ -86,8 +88,6 @@ def non_max_suppression(magnitude, direction) -> np.ndarray:
     2. Look at the two neighbours one step forward and one step backward along that direction
        (0°: left/right; 45°: down-right/up-left; 90°: down/up; 135°: down-left/up-right).
     3. Keep the pixel if its magnitude is >= both neighbours; neighbours outside the image count as 0.
-
-    Defined in Chapter 2, Eq. (2.16).
 
     Examples
     --------
@@ -148,6 +148,8 @@ def _sector_from_gradient(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
 def hysteresis_threshold(magnitude, low: float, high: float) -> np.ndarray:
     """Double threshold with connectivity: strong pixels (> high) and the weak ones (> low) joined to them.
 
+    Defined in :ref:`sec-canny` (Eq. :eq:`eq-hysteresis`).
+
     Parameters
     ----------
     magnitude : (H, W) ndarray of float
@@ -168,8 +170,6 @@ def hysteresis_threshold(magnitude, low: float, high: float) -> np.ndarray:
 
     The labelling in step 2 uses ``scipy.ndimage.label`` — connected components are a building block
     here, not the lesson (Chapter 2's morphology section builds them from scratch).
-
-    Defined in Chapter 2, Eq. (2.17).
 
     Examples
     --------
@@ -199,6 +199,8 @@ def _connected_to_strong(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
 
 def canny(image, low: float, high: float, sigma: float = 1.0, l2: bool = True) -> np.ndarray:
     """Canny's edge detector: Gaussian blur → Sobel gradient → non-maximum suppression → hysteresis.
+
+    Defined in :ref:`sec-canny` (Eq. :eq:`eq-canny`).
 
     Parameters
     ----------
@@ -238,8 +240,6 @@ def canny(image, low: float, high: float, sigma: float = 1.0, l2: bool = True) -
     References
     ----------
     J. Canny, "A computational approach to edge detection", IEEE TPAMI 8(6), 1986.
-
-    Defined in Chapter 2, Eq. (2.18).
 
     Examples
     --------

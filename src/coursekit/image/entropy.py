@@ -25,6 +25,8 @@ ZRL = (15, 0)  #: zero run length: sixteen zeros, more coefficients follow
 def zigzag_indices(n: int = 8) -> np.ndarray:
     """The zigzag scan order of an n×n block as (row, column) pairs.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-zigzag`).
+
     Walk the anti-diagonals ``s = row + col = 0, 1, …, 2n − 2``; on odd ``s`` go down-left
     (row increasing), on even ``s`` go up-right (row decreasing).
 
@@ -42,8 +44,6 @@ def zigzag_indices(n: int = 8) -> np.ndarray:
     --------
     >>> zigzag_indices(8)[:6].tolist()
     [[0, 0], [0, 1], [1, 0], [2, 0], [1, 1], [0, 2]]
-
-    Defined in Chapter 2, Eq. (2.37).
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}.")
@@ -58,12 +58,12 @@ def zigzag_indices(n: int = 8) -> np.ndarray:
 def zigzag(blocks: np.ndarray) -> np.ndarray:
     """Read each 8×8 block in zigzag order: ``(..., 8, 8)`` → ``(..., 64)``.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-zigzag`).
+
     Examples
     --------
     >>> zigzag(np.arange(64).reshape(8, 8))[:6]
     array([ 0,  1,  8, 16,  9,  2])
-
-    Defined in Chapter 2, Eq. (2.37).
     """
     check_array(blocks, "blocks", dtype_kind="fiu")
     if blocks.ndim < 2 or blocks.shape[-2:] != (8, 8):
@@ -75,13 +75,13 @@ def zigzag(blocks: np.ndarray) -> np.ndarray:
 def inverse_zigzag(vectors: np.ndarray) -> np.ndarray:
     """Put zigzag-ordered coefficients back in their block: ``(..., 64)`` → ``(..., 8, 8)``.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-zigzag`).
+
     Examples
     --------
     >>> B = np.arange(64).reshape(8, 8)
     >>> bool((inverse_zigzag(zigzag(B)) == B).all())
     True
-
-    Defined in Chapter 2, Eq. (2.37).
     """
     check_array(vectors, "vectors", dtype_kind="fiu")
     if vectors.ndim < 1 or vectors.shape[-1] != 64:
@@ -94,6 +94,8 @@ def inverse_zigzag(vectors: np.ndarray) -> np.ndarray:
 
 def run_length_encode(ac) -> list[tuple[int, int]]:
     """Code the 63 AC coefficients of one block as (zero run, value) pairs, as baseline JPEG does.
+
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-run-length`).
 
     Each nonzero value becomes ``(number of zeros before it, value)``; a run longer than 15 first
     emits ``ZRL = (15, 0)`` for every 16 zeros; trailing zeros become one ``EOB = (0, 0)``
@@ -113,8 +115,6 @@ def run_length_encode(ac) -> list[tuple[int, int]]:
     >>> ac = np.zeros(63, dtype=int); ac[[0, 3, 20]] = [5, -2, 1]
     >>> run_length_encode(ac)
     [(0, 5), (2, -2), (15, 0), (0, 1), (0, 0)]
-
-    Defined in Chapter 2, Eq. (2.38).
     """
     ac = np.asarray(ac)
     check_array(ac, "ac", shape=(63,), dtype_kind="iu")
@@ -137,12 +137,12 @@ def run_length_encode(ac) -> list[tuple[int, int]]:
 def run_length_decode(pairs) -> np.ndarray:
     """Inverse of :func:`run_length_encode`: (run, value) pairs → the 63 AC coefficients.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-run-length`).
+
     Examples
     --------
     >>> run_length_decode([(1, 3), (0, 0)])[:3]
     array([0, 3, 0])
-
-    Defined in Chapter 2, Eq. (2.38).
     """
     ac, i = np.zeros(63, dtype=np.int64), 0
     for run, value in pairs:
@@ -194,6 +194,8 @@ def _ac_symbols(ac: np.ndarray) -> tuple[np.ndarray, float]:
 def estimate_bits(q: np.ndarray) -> float:
     """Estimated entropy-coded size of quantised blocks, in bits (an estimate, **not** Huffman).
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-entropy-bits`).
+
     DC: differences between consecutive blocks' DC terms, coded as a size category plus that many
     amplitude bits. AC: the (run, size) symbols of :func:`run_length_encode` (with ZRL and EOB),
     plus each value's amplitude bits. Each symbol stream is charged its empirical entropy.
@@ -207,8 +209,6 @@ def estimate_bits(q: np.ndarray) -> float:
     -------
     float
         Bits. A real Huffman code costs ≤ 1 extra bit per symbol, and a file adds headers.
-
-    Defined in Chapter 2, Eq. (2.39).
     """
     check_array(q, "q", ndim=4, dtype_kind="iu")
     zz = zigzag(q).reshape(-1, 64)  # (B, 64) blocks in raster order

@@ -66,6 +66,8 @@ def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
 def pad(image, radius, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
     """Pad a grey image by ``radius`` pixels on each side, following a border rule.
 
+    Defined in :ref:`sec-convolution` (Eq. :eq:`eq-reflect-padding`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -80,8 +82,6 @@ def pad(image, radius, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
     Returns
     -------
     (H + 2 ry, W + 2 rx) ndarray of float64
-
-    Defined in Chapter 2, Eq. (2.4).
 
     Examples
     --------
@@ -125,6 +125,8 @@ def _check_kernel(kernel) -> np.ndarray:
 def correlate2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
     """Cross-correlation ``g(x, y) = sum_{u,v} h(u, v) f(x + u, y + v)``, output the size of the input.
 
+    Defined in :ref:`sec-convolution` (Eq. :eq:`eq-correlation`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -142,8 +144,6 @@ def correlate2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.
     -----
     Vectorised as a sum of kh*kw shifted copies of the padded image, one per kernel weight; this is
     the same arithmetic as the double loop over pixels, reordered so NumPy does the inner loop.
-
-    Defined in Chapter 2, Eq. (2.5).
 
     Examples
     --------
@@ -169,6 +169,8 @@ def correlate2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.
 def convolve2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
     """Convolution ``g(x, y) = sum_{u,v} h(u, v) f(x - u, y - v)``: correlation with the flipped kernel.
 
+    Defined in :ref:`sec-convolution` (Eq. :eq:`eq-convolution`).
+
     Convolution flips the kernel in both axes (a 180° rotation) so that an impulse reproduces the
     kernel itself and so that convolution is associative and commutative; for a symmetric kernel
     (box, Gaussian, Laplacian) the two operations agree.
@@ -186,8 +188,6 @@ def convolve2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.n
     -------
     (H, W) ndarray of float64
 
-    Defined in Chapter 2, Eq. (2.6).
-
     Examples
     --------
     >>> f = np.zeros((3, 3)); f[1, 1] = 1
@@ -203,6 +203,8 @@ def convolve2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.n
 def gaussian_kernel1d(sigma: float, ksize: int | None = None) -> np.ndarray:
     """Sampled, normalised 1-D Gaussian ``G(i) = exp(-i^2 / (2 sigma^2)) / Z`` for ``i = -r..r``.
 
+    Defined in :ref:`sec-gaussian-smoothing` (Eq. :eq:`eq-gaussian-kernel`).
+
     Parameters
     ----------
     sigma : float
@@ -215,8 +217,6 @@ def gaussian_kernel1d(sigma: float, ksize: int | None = None) -> np.ndarray:
     -------
     (ksize,) ndarray of float64
         Symmetric, sums to 1.
-
-    Defined in Chapter 2, Eq. (2.7).
 
     Examples
     --------
@@ -325,6 +325,8 @@ def _correlate_by_matmul(x: np.ndarray, ky: np.ndarray, kx: np.ndarray, mode: st
 def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "reflect") -> np.ndarray:
     """Gaussian smoothing as two 1-D passes: rows with ``G``, then columns with ``G``.
 
+    Defined in :ref:`sec-gaussian-smoothing` (Eq. :eq:`eq-separable-gaussian`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -346,8 +348,6 @@ def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "re
     k×1 pass followed by a 1×k pass: 2k multiply-adds per pixel instead of k². The passes run band by
     band on flattened rows, with the symmetric taps paired (see ``_separable_correlate``).
 
-    Defined in Chapter 2, Eq. (2.8).
-
     Examples
     --------
     >>> f = np.zeros((9, 9)); f[4, 4] = 1
@@ -362,6 +362,8 @@ def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "re
 def box_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     """Mean of the ``ksize × ksize`` neighbourhood (normalised box filter), computed separably.
 
+    Defined in :ref:`sec-box-median-bilateral` (Eq. :eq:`eq-box-filter`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -374,8 +376,6 @@ def box_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     Returns
     -------
     (H, W) ndarray of float64
-
-    Defined in Chapter 2, Eq. (2.9).
 
     Examples
     --------

@@ -39,6 +39,8 @@ def _check_size(n, name: str = "n") -> int:
 def dft_matrix(n: int) -> np.ndarray:
     """The n×n DFT matrix ``F[k, x] = exp(-2πi k x / n)``.
 
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-dft-matrix`).
+
     Parameters
     ----------
     n : int
@@ -55,8 +57,6 @@ def dft_matrix(n: int) -> np.ndarray:
     >>> F = dft_matrix(4)
     >>> np.allclose(F @ [1.0, 2.0, 3.0, 4.0], np.fft.fft([1.0, 2.0, 3.0, 4.0]))
     True
-
-    Defined in Chapter 2, Eq. (2.28).
     """
     n = _check_size(n)
     k = np.arange(n)[:, None]  # (n, 1) frequency index
@@ -66,6 +66,8 @@ def dft_matrix(n: int) -> np.ndarray:
 
 def dft2(image: np.ndarray) -> np.ndarray:
     """2-D DFT by the definition, ``F = F_M f F_N`` (DFT of every column, then of every row).
+
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-dft2`).
 
     Parameters
     ----------
@@ -86,8 +88,6 @@ def dft2(image: np.ndarray) -> np.ndarray:
     >>> f = np.arange(12.0).reshape(3, 4)
     >>> np.allclose(dft2(f), np.fft.fft2(f))
     True
-
-    Defined in Chapter 2, Eq. (2.29).
     """
     f = as_float_image(image)
     H, W = f.shape
@@ -96,6 +96,8 @@ def dft2(image: np.ndarray) -> np.ndarray:
 
 def idft2(spectrum: np.ndarray) -> np.ndarray:
     """Inverse 2-D DFT by the definition, ``f = (1 / HW) F_M* F F_N*``.
+
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-dft2`).
 
     Parameters
     ----------
@@ -112,8 +114,6 @@ def idft2(spectrum: np.ndarray) -> np.ndarray:
     >>> f = np.arange(6.0).reshape(2, 3)
     >>> np.allclose(idft2(dft2(f)).real, f)
     True
-
-    Defined in Chapter 2, Eq. (2.29).
     """
     check_array(spectrum, "spectrum", ndim=2, dtype_kind="fiuc")
     H, W = spectrum.shape
@@ -123,6 +123,8 @@ def idft2(spectrum: np.ndarray) -> np.ndarray:
 def magnitude_spectrum(image: np.ndarray) -> np.ndarray:
     """``log(1 + |F|)`` with the zero frequency moved to the centre, for display.
 
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-dft2`).
+
     Parameters
     ----------
     image : (H, W) ndarray, real
@@ -131,8 +133,6 @@ def magnitude_spectrum(image: np.ndarray) -> np.ndarray:
     -------
     (H, W) ndarray of float64
         Non-negative; the DC term sits at ``(H // 2, W // 2)``.
-
-    Defined in Chapter 2, Eq. (2.29).
     """
     f = as_float_image(image)
     return np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(f))))
@@ -143,6 +143,8 @@ def magnitude_spectrum(image: np.ndarray) -> np.ndarray:
 
 def circular_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Circular convolution by the direct sum, ``g[y, x] = Σ_{u,v} h[u, v] f[(y-u) mod H, (x-v) mod W]``.
+
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-convolution-theorem`).
 
     Parameters
     ----------
@@ -163,8 +165,6 @@ def circular_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     --------
     >>> circular_convolve(np.array([[1.0, 2.0, 3.0]]), np.array([[0.0, 1.0]]))
     array([[3., 1., 2.]])
-
-    Defined in Chapter 2, Eq. (2.30).
     """
     f = as_float_image(image)
     h = as_float_image(kernel, "kernel")
@@ -178,6 +178,8 @@ def circular_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def convolution_theorem(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both sides of the convolution theorem, ``DFT(f ⊛ h) = DFT(f) · DFT(h)``.
+
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-convolution-theorem`).
 
     Parameters
     ----------
@@ -198,8 +200,6 @@ def convolution_theorem(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarr
     >>> direct, spectral = convolution_theorem(rng.random((8, 8)), rng.random((3, 3)))
     >>> bool(np.allclose(direct, spectral))
     True
-
-    Defined in Chapter 2, Eq. (2.30).
     """
     direct = circular_convolve(image, kernel)
     f = as_float_image(image)
@@ -212,6 +212,8 @@ def convolution_theorem(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarr
 
 def gaussian_transfer(shape: tuple[int, int], sigma: float) -> np.ndarray:
     """Transfer function of a spatial Gaussian of std ``sigma`` pixels: ``exp(-2π²σ²(u² + v²))``.
+
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-gaussian-transfer`).
 
     Parameters
     ----------
@@ -229,8 +231,6 @@ def gaussian_transfer(shape: tuple[int, int], sigma: float) -> np.ndarray:
     --------
     >>> float(gaussian_transfer((8, 8), 2.0)[0, 0])
     1.0
-
-    Defined in Chapter 2, Eq. (2.31).
     """
     sigma = check_positive(sigma, "sigma")
     H, W = (_check_size(s, "shape") for s in shape)
@@ -242,6 +242,8 @@ def gaussian_transfer(shape: tuple[int, int], sigma: float) -> np.ndarray:
 def frequency_filter(image: np.ndarray, transfer: np.ndarray) -> np.ndarray:
     """Filter in the frequency domain: ``g = IDFT(DFT(f) · T)`` (circular borders).
 
+    Defined in :ref:`sec-dft` (Eq. :eq:`eq-gaussian-transfer`).
+
     Parameters
     ----------
     image : (H, W) ndarray, real
@@ -251,8 +253,6 @@ def frequency_filter(image: np.ndarray, transfer: np.ndarray) -> np.ndarray:
     Returns
     -------
     (H, W) ndarray of float64
-
-    Defined in Chapter 2, Eq. (2.31).
     """
     f = as_float_image(image)
     check_array(transfer, "transfer", shape=f.shape, dtype_kind="fiuc")

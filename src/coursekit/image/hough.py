@@ -40,6 +40,8 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
                             rho_res: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Vote in (rho, theta) space: every edge pixel adds one vote to each line through it.
 
+    Defined in :ref:`sec-hough-lines` (Eq. :eq:`eq-hough-line`).
+
     Parameters
     ----------
     edges : (H, W) ndarray of bool (or 0/nonzero)
@@ -78,8 +80,6 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
     >>> acc, th, rh = hough_lines_accumulator(e, np.array([0.0, np.pi / 2]))
     >>> int(acc.max()), float(rh[np.argmax(acc[:, 0])])
     (5, 2.0)
-
-    Defined in Chapter 2, Eq. (2.46).
     """
     mask = _as_edge_map(edges)
     if thetas is None:
@@ -171,6 +171,8 @@ def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, thre
                      num_peaks: int = 10, min_distance: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strongest lines of a Hough accumulator: local maxima with at least ``threshold`` votes.
 
+    Defined in :ref:`sec-hough-lines` (Eq. :eq:`eq-hough-line-accumulator`).
+
     Parameters
     ----------
     acc : (R, T) ndarray
@@ -198,8 +200,6 @@ def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, thre
     >>> v, th, rh = hough_line_peaks(*hough_lines_accumulator(e), num_peaks=2)
     >>> sorted(zip(np.degrees(th).round().tolist(), rh.tolist()))
     [(-90.0, -5.0), (0.0, 12.0)]
-
-    Defined in Chapter 2, Eq. (2.47).
     """
     check_array(acc, "acc", ndim=2, dtype_kind="iuf")
     if acc.shape != (len(rhos), len(thetas)):
@@ -244,6 +244,8 @@ def circle_offsets(radius: int) -> np.ndarray:
 def hough_circles_accumulator(edges: np.ndarray, radii) -> np.ndarray:
     """Vote for circle centres: each edge pixel votes on a circle of radius ``r`` around itself.
 
+    Defined in :ref:`sec-hough-circles` (Eq. :eq:`eq-hough-circle`).
+
     Parameters
     ----------
     edges : (H, W) ndarray of bool
@@ -263,8 +265,6 @@ def hough_circles_accumulator(edges: np.ndarray, radii) -> np.ndarray:
     >>> acc = hough_circles_accumulator(ring, [6])
     >>> np.unravel_index(np.argmax(acc), acc.shape)[1:] == (10, 10)
     True
-
-    Defined in Chapter 2, Eq. (2.48).
     """
     mask = _as_edge_map(edges)
     radii = np.atleast_1d(np.asarray(radii))
@@ -286,6 +286,8 @@ def hough_circles_accumulator(edges: np.ndarray, radii) -> np.ndarray:
 def hough_circles(edges: np.ndarray, radii, threshold: float = 0.4, num_peaks: int = 10,
                   min_distance: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Detect circles: peaks of :func:`hough_circles_accumulator` over centre and radius.
+
+    Defined in :ref:`sec-hough-circles` (Eq. :eq:`eq-hough-circle`).
 
     Parameters
     ----------
@@ -312,8 +314,6 @@ def hough_circles(edges: np.ndarray, radii, threshold: float = 0.4, num_peaks: i
     >>> c, r, s = hough_circles(ring, range(5, 13), num_peaks=1)
     >>> c.tolist(), r.tolist()
     ([[22, 15]], [9])
-
-    Defined in Chapter 2, Eq. (2.48).
     """
     radii = np.atleast_1d(np.asarray(radii))
     acc = hough_circles_accumulator(edges, radii)                      # (K, H, W)

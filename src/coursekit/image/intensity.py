@@ -57,6 +57,8 @@ def _back(s: np.ndarray, was_uint8: bool) -> np.ndarray:
 def negative(image: np.ndarray) -> np.ndarray:
     """The image negative ``s = (L - 1) - r``.
 
+    Defined in :ref:`sec-point-operations` (Eq. :eq:`eq-negative`).
+
     Parameters
     ----------
     image : (H, W) ndarray of uint8 or float
@@ -71,8 +73,6 @@ def negative(image: np.ndarray) -> np.ndarray:
     --------
     >>> negative(np.array([[0, 100, 255]], dtype=np.uint8))
     array([[255, 155,   0]], dtype=uint8)
-
-    Defined in Chapter 2, Eq. (2.1).
     """
     r, was_uint8 = _as_unit_range(image)
     return _back(1.0 - r, was_uint8)
@@ -80,6 +80,8 @@ def negative(image: np.ndarray) -> np.ndarray:
 
 def log_transform(image: np.ndarray) -> np.ndarray:
     """The log transform ``s = c log(1 + r)`` with ``c`` chosen so the brightest level stays brightest.
+
+    Defined in :ref:`sec-point-operations` (Eq. :eq:`eq-log-transform`).
 
     Parameters
     ----------
@@ -102,8 +104,6 @@ def log_transform(image: np.ndarray) -> np.ndarray:
     --------
     >>> log_transform(np.array([[0, 1, 15, 255]], dtype=np.uint8))
     array([[  0,  32, 128, 255]], dtype=uint8)
-
-    Defined in Chapter 2, Eq. (2.2).
     """
     r, was_uint8 = _as_unit_range(image)
     if was_uint8:
@@ -114,6 +114,8 @@ def log_transform(image: np.ndarray) -> np.ndarray:
 
 def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
     """The power law ``s = r ** gamma`` on intensities normalised to [0, 1].
+
+    Defined in :ref:`sec-point-operations` (Eq. :eq:`eq-gamma`).
 
     Parameters
     ----------
@@ -132,8 +134,6 @@ def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
     --------
     >>> gamma_correct(np.array([[0, 64, 255]], dtype=np.uint8), 0.5)
     array([[  0, 128, 255]], dtype=uint8)
-
-    Defined in Chapter 2, Eq. (2.3).
     """
     gamma = check_positive(gamma, "gamma")
     r, was_uint8 = _as_unit_range(image)
@@ -142,6 +142,8 @@ def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
 
 def histogram(image: np.ndarray) -> np.ndarray:
     """Counts ``h(k)`` of each grey level ``k = 0..255`` of a uint8 image.
+
+    Defined in :ref:`sec-histogram-equalisation` (Eq. :eq:`eq-histogram`).
 
     Parameters
     ----------
@@ -156,8 +158,6 @@ def histogram(image: np.ndarray) -> np.ndarray:
     --------
     >>> histogram(np.array([[0, 0, 3]], dtype=np.uint8))[:4]
     array([2, 0, 0, 1])
-
-    Defined in Chapter 2, Eq. (2.19).
     """
     as_uint8_image(image)
     return np.bincount(image.ravel(), minlength=256).astype(np.int64)  # (256,)
@@ -165,6 +165,8 @@ def histogram(image: np.ndarray) -> np.ndarray:
 
 def equalize_hist(image: np.ndarray) -> np.ndarray:
     """Histogram equalisation of a uint8 image by its cumulative histogram (OpenCV's convention).
+
+    Defined in :ref:`sec-histogram-equalisation` (Eq. :eq:`eq-histogram-equalisation`).
 
     Parameters
     ----------
@@ -190,8 +192,6 @@ def equalize_hist(image: np.ndarray) -> np.ndarray:
     --------
     >>> equalize_hist(np.array([[10, 10, 20, 30]], dtype=np.uint8))
     array([[  0,   0, 128, 255]], dtype=uint8)
-
-    Defined in Chapter 2, Eq. (2.20).
     """
     h = histogram(image)                        # (256,)
     cdf = np.cumsum(h)                          # (256,)
@@ -206,6 +206,8 @@ def equalize_hist(image: np.ndarray) -> np.ndarray:
 
 def between_class_variance(hist: np.ndarray) -> np.ndarray:
     """Otsu's between-class variance ``sigma_B^2(t)`` for every threshold ``t`` of a histogram.
+
+    Defined in :ref:`sec-otsu` (Eq. :eq:`eq-otsu-between-class-variance`).
 
     Parameters
     ----------
@@ -222,8 +224,6 @@ def between_class_variance(hist: np.ndarray) -> np.ndarray:
     --------
     >>> between_class_variance(np.array([1, 0, 1])).round(3)
     array([1., 1., 0.])
-
-    Defined in Chapter 2, Eq. (2.21).
     """
     p = hist.astype(np.float64) / hist.sum()              # (L,) probabilities
     k = np.arange(p.size, dtype=np.float64)
@@ -238,6 +238,8 @@ def between_class_variance(hist: np.ndarray) -> np.ndarray:
 
 def otsu_threshold(image: np.ndarray) -> int:
     """Otsu's threshold: the grey level that maximises the between-class variance.
+
+    Defined in :ref:`sec-otsu` (Eq. :eq:`eq-otsu-between-class-variance`).
 
     Parameters
     ----------
@@ -264,8 +266,6 @@ def otsu_threshold(image: np.ndarray) -> int:
     >>> img = np.array([[10, 10, 12, 200, 202, 202]], dtype=np.uint8)
     >>> otsu_threshold(img)
     12
-
-    Defined in Chapter 2, Eq. (2.21).
     """
     s2 = between_class_variance(histogram(image))  # (256,)
     return int(np.argmax(s2))
@@ -273,6 +273,8 @@ def otsu_threshold(image: np.ndarray) -> int:
 
 def threshold(image: np.ndarray, t: float) -> np.ndarray:
     """Global threshold: the mask of pixels brighter than ``t``.
+
+    Defined in :ref:`sec-otsu` (Eq. :eq:`eq-threshold`).
 
     Parameters
     ----------
@@ -289,8 +291,6 @@ def threshold(image: np.ndarray, t: float) -> np.ndarray:
     --------
     >>> threshold(np.array([[1, 5, 9]]), 5)
     array([[False, False,  True]])
-
-    Defined in Chapter 2, Eq. (2.22).
     """
     as_gray_image(image)
     if isinstance(t, bool) or not isinstance(t, numbers.Real) or not np.isfinite(t):

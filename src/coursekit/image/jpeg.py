@@ -70,6 +70,8 @@ def _check_rgb(rgb, name: str) -> np.ndarray:
 def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
     """JFIF colour transform (full-range ITU-R BT.601), without rounding.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-ycbcr`).
+
     ``Y = 0.299 R + 0.587 G + 0.114 B``, ``Cb = 128 + (B − Y) / 1.772``, ``Cr = 128 + (R − Y) / 1.402``.
 
     Parameters
@@ -86,8 +88,6 @@ def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
     --------
     >>> np.round(rgb_to_ycbcr(np.array([[[255, 0, 0]]], dtype=np.uint8)), 3)
     array([[[ 76.245,  84.972, 255.5  ]]])
-
-    Defined in Chapter 2, Eq. (2.34).
     """
     _check_rgb(rgb, "rgb")
     if rgb.dtype != np.uint8:
@@ -101,6 +101,8 @@ def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
 
 def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
     """Inverse of :func:`rgb_to_ycbcr` (exact, no clipping or rounding).
+
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-ycbcr`).
 
     ``R = Y + 1.402 (Cr − 128)``, ``B = Y + 1.772 (Cb − 128)``, ``G = (Y − 0.299 R − 0.114 B) / 0.587``.
 
@@ -118,8 +120,6 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
     >>> rgb = np.array([[[12, 200, 77]]], dtype=np.uint8)
     >>> np.round(ycbcr_to_rgb(rgb_to_ycbcr(rgb)), 9)
     array([[[ 12., 200.,  77.]]])
-
-    Defined in Chapter 2, Eq. (2.34).
     """
     _check_rgb(ycbcr, "ycbcr")
     Y, Cb, Cr = np.moveaxis(ycbcr.astype(np.float64), -1, 0)  # each (H, W)
@@ -131,6 +131,8 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
 
 def subsample_420(chroma: np.ndarray) -> np.ndarray:
     """4:2:0 subsampling: the mean of each 2×2 block (odd sizes: the last row/column is repeated).
+
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-chroma-subsampling`).
 
     Parameters
     ----------
@@ -146,8 +148,6 @@ def subsample_420(chroma: np.ndarray) -> np.ndarray:
     --------
     >>> subsample_420(np.array([[0.0, 2.0, 4.0], [2.0, 4.0, 6.0]]))
     array([[2., 5.]])
-
-    Defined in Chapter 2, Eq. (2.35).
     """
     check_array(chroma, "chroma", ndim=2, dtype_kind="fiu")
     c = np.pad(chroma.astype(np.float64), ((0, chroma.shape[0] % 2), (0, chroma.shape[1] % 2)), mode="edge")
@@ -158,6 +158,8 @@ def subsample_420(chroma: np.ndarray) -> np.ndarray:
 def upsample_420(chroma: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Undo :func:`subsample_420` by pixel replication, cropped to ``shape``.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-chroma-subsampling`).
+
     Parameters
     ----------
     chroma : (h, w) ndarray, real
@@ -167,8 +169,6 @@ def upsample_420(chroma: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     Returns
     -------
     (H, W) ndarray of float64
-
-    Defined in Chapter 2, Eq. (2.35).
     """
     check_array(chroma, "chroma", ndim=2, dtype_kind="fiu")
     H, W = (int(s) for s in shape)
@@ -183,6 +183,8 @@ def upsample_420(chroma: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
 def quality_table(quality: int, chroma: bool = False) -> np.ndarray:
     """The Annex K table scaled by the IJG quality rule (what libjpeg, Pillow and OpenCV use).
+
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-jpeg-quantisation`).
 
     ``s = 5000 / q`` for ``q < 50``, else ``200 − 2q``; ``Q = clip(floor((T·s + 50) / 100), 1, 255)``.
 
@@ -204,8 +206,6 @@ def quality_table(quality: int, chroma: bool = False) -> np.ndarray:
     array([16, 11, 10, 16])
     >>> int(quality_table(100).max())
     1
-
-    Defined in Chapter 2, Eq. (2.36).
     """
     if isinstance(quality, bool) or not isinstance(quality, numbers.Integral) or not 1 <= quality <= 100:
         raise ValueError(f"quality must be an integer in 1..100, got {quality!r}.")
@@ -224,6 +224,8 @@ def _check_table(table) -> np.ndarray:
 def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     """``q = round(X / Q)`` element-wise for one 8×8 block or a stack of them — the only lossy step.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-jpeg-quantisation`).
+
     Parameters
     ----------
     coeffs : (..., 8, 8) ndarray of float
@@ -239,8 +241,6 @@ def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     --------
     >>> quantize_coefficients(np.full((8, 8), 40.0), quality_table(50))[0, :4]
     array([2, 4, 4, 2])
-
-    Defined in Chapter 2, Eq. (2.36).
     """
     check_array(coeffs, "coeffs", dtype_kind="fiu")
     if coeffs.shape[-2:] != (8, 8):
@@ -251,11 +251,11 @@ def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
 def dequantize_coefficients(q: np.ndarray, table: np.ndarray) -> np.ndarray:
     """``X̂ = q · Q``: the decoder's estimate of the DCT coefficients.
 
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-jpeg-quantisation`).
+
     Returns
     -------
     (..., 8, 8) ndarray of float64
-
-    Defined in Chapter 2, Eq. (2.36).
     """
     check_array(q, "q", dtype_kind="iu")
     if q.shape[-2:] != (8, 8):
@@ -283,6 +283,8 @@ def _code_plane(plane: np.ndarray, table: np.ndarray) -> tuple[np.ndarray, float
 
 def jpeg_compress(image: np.ndarray, quality: int = 75, subsample: bool = True) -> tuple[np.ndarray, float]:
     """Run the JPEG pipeline on an 8-bit image; return the decoded image and an estimated size.
+
+    Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-entropy-bits`).
 
     Parameters
     ----------
@@ -314,8 +316,6 @@ def jpeg_compress(image: np.ndarray, quality: int = 75, subsample: bool = True) 
     >>> rec, bits = jpeg_compress(img, quality=90)
     >>> rec.shape, rec.dtype, bool(np.abs(rec.astype(int) - img).max() <= 8), bits < 16 * 16 * 8
     ((16, 16), dtype('uint8'), True, True)
-
-    Defined in Chapter 2, Eq. (2.39).
     """
     check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
     luma_table, chroma_table = quality_table(quality), quality_table(quality, chroma=True)

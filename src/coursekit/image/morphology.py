@@ -122,6 +122,8 @@ def _offsets(se: np.ndarray) -> np.ndarray:
 def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Erosion ``(A ⊖ B)(x) = min_{b in B} A(x + b)``.
 
+    Defined in :ref:`sec-morphology` (Eq. :eq:`eq-erosion`).
+
     Parameters
     ----------
     image : (H, W) ndarray of bool (binary) or any real dtype (grey)
@@ -146,8 +148,6 @@ def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     array([[0, 0, 0],
            [0, 1, 0],
            [0, 0, 0]])
-
-    Defined in Chapter 2, Eq. (2.23).
     """
     image, se = _check_image(image), _check_se(se)
     return _extreme(image, _offsets(se), "min")
@@ -155,6 +155,8 @@ def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
 
 def dilate(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Dilation ``(A ⊕ B)(x) = max_{b in B} A(x - b)``.
+
+    Defined in :ref:`sec-morphology` (Eq. :eq:`eq-dilation`).
 
     Parameters
     ----------
@@ -180,8 +182,6 @@ def dilate(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     array([[0, 1, 0],
            [1, 1, 1],
            [0, 1, 0]])
-
-    Defined in Chapter 2, Eq. (2.24).
     """
     image, se = _check_image(image), _check_se(se)
     return _extreme(image, -_offsets(se), "max")
@@ -190,13 +190,13 @@ def dilate(image: np.ndarray, se: np.ndarray) -> np.ndarray:
 def opening(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Opening ``A ∘ B = (A ⊖ B) ⊕ B``: removes specks smaller than ``B``, keeps the rest.
 
+    Defined in :ref:`sec-morphology` (Eq. :eq:`eq-opening`).
+
     Examples
     --------
     >>> a = np.zeros((7, 7), bool); a[1:6, 1:6] = True; a[0, 6] = True
     >>> bool(opening(a, square(3))[0, 6]), bool(opening(a, square(3))[3, 3])
     (False, True)
-
-    Defined in Chapter 2, Eq. (2.25).
     """
     return dilate(erode(image, se), se)
 
@@ -204,19 +204,21 @@ def opening(image: np.ndarray, se: np.ndarray) -> np.ndarray:
 def closing(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Closing ``A • B = (A ⊕ B) ⊖ B``: fills holes and gaps smaller than ``B``.
 
+    Defined in :ref:`sec-morphology` (Eq. :eq:`eq-closing`).
+
     Examples
     --------
     >>> a = np.ones((7, 7), bool); a[3, 3] = False
     >>> bool(closing(a, square(3))[3, 3])
     True
-
-    Defined in Chapter 2, Eq. (2.26).
     """
     return erode(dilate(image, se), se)
 
 
 def boundary(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Inner boundary ``β(A) = A − (A ⊖ B)``: the pixels erosion removes.
+
+    Defined in :ref:`sec-morphology` (Eq. :eq:`eq-morphological-boundary`).
 
     Parameters
     ----------
@@ -234,8 +236,6 @@ def boundary(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     >>> a = np.zeros((5, 5), bool); a[1:4, 1:4] = True
     >>> int(boundary(a, square(3)).sum())
     8
-
-    Defined in Chapter 2, Eq. (2.27).
     """
     eroded = erode(image, se)
     if image.dtype == bool:

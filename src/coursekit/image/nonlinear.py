@@ -27,6 +27,8 @@ __all__ = ["median_filter", "bilateral_filter"]
 def median_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     """Median of the ``ksize × ksize`` neighbourhood: a rank filter that removes impulse noise.
 
+    Defined in :ref:`sec-box-median-bilateral` (Eq. :eq:`eq-median-filter`).
+
     Parameters
     ----------
     image : (H, W) ndarray
@@ -60,8 +62,6 @@ def median_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     References
     ----------
     K. E. Batcher, "Sorting networks and their applications", AFIPS Spring Joint Computer Conference 1968.
-
-    Defined in Chapter 2, Eq. (2.10).
 
     Examples
     --------
@@ -97,6 +97,8 @@ def bilateral_filter(image, sigma_color: float, sigma_space: float, d: int | Non
                      mode: str = "reflect") -> np.ndarray:
     """Edge-preserving smoothing: a weighted mean whose weights fall with distance *and* with difference.
 
+    Defined in :ref:`sec-box-median-bilateral` (Eq. :eq:`eq-bilateral-filter`).
+
     ``g(p) = sum_q w_s(p, q) w_r(p, q) f(q) / sum_q w_s(p, q) w_r(p, q)`` with the spatial weight
     ``w_s = exp(-|p - q|^2 / (2 sigma_space^2))`` and the range weight
     ``w_r = exp(-(f(p) - f(q))^2 / (2 sigma_color^2))``.
@@ -126,8 +128,6 @@ def bilateral_filter(image, sigma_color: float, sigma_space: float, d: int | Non
     References
     ----------
     C. Tomasi and R. Manduchi, "Bilateral filtering for gray and color images", ICCV 1998.
-
-    Defined in Chapter 2, Eq. (2.11).
 
     Examples
     --------

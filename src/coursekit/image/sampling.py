@@ -36,6 +36,8 @@ __all__ = ["sample", "quantize", "upsample_nearest", "zone_plate"]
 def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarray:
     """Keep one pixel in ``factor`` along each axis, optionally averaging each block first.
 
+    Defined in :ref:`sec-sampling-aliasing` (Eqs. :eq:`eq-point-sampling` and :eq:`eq-box-prefilter`).
+
     Parameters
     ----------
     image : (H, W) or (H, W, C) ndarray of real numbers
@@ -56,9 +58,9 @@ def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarra
     Notes
     -----
     1. Crop to a multiple of ``factor`` in both axes.
-    2. Point sampling: ``out[i, j] = f[factor * i, factor * j]``, Eq. (1.1).
+    2. Point sampling: ``out[i, j] = f[factor * i, factor * j]``, Eq. :eq:`eq-point-sampling`.
     3. With the prefilter, split the image into blocks, shape
-       ``(H', factor, W', factor)``, and average over the two block axes, Eq. (1.2).
+       ``(H', factor, W', factor)``, and average over the two block axes, Eq. :eq:`eq-box-prefilter`.
 
     Examples
     --------
@@ -69,8 +71,6 @@ def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarra
     >>> sample(img, 2, prefilter=True)   # mean of each 2x2 block
     array([[ 2.5,  4.5],
            [10.5, 12.5]])
-
-    Defined in Chapter 1, Eqs. (1.1) and (1.2).
     """
     _as_image(image, "image")
     factor = check_int(factor, "factor", 1)
@@ -114,6 +114,8 @@ def upsample_nearest(image: np.ndarray, factor: int) -> np.ndarray:
 def quantize(image: np.ndarray, levels: int) -> np.ndarray:
     """Quantise an 8-bit image to ``levels`` evenly spaced grey levels between 0 and 255.
 
+    Defined in :ref:`sec-quantisation` (Eq. :eq:`eq-uniform-quantiser`).
+
     Parameters
     ----------
     image : (H, W) or (H, W, C) ndarray of uint8
@@ -129,7 +131,7 @@ def quantize(image: np.ndarray, levels: int) -> np.ndarray:
     Notes
     -----
     1. The step between levels is ``Delta = 255 / (L - 1)``.
-    2. The index of the nearest level is ``k = round(f / Delta)``, Eq. (1.3).
+    2. The index of the nearest level is ``k = round(f / Delta)``, Eq. :eq:`eq-uniform-quantiser`.
     3. The output is that level, ``round(k * Delta)``, rounded to an integer for uint8.
 
     ``np.round`` rounds halves to even; ``f / Delta`` is never exactly halfway
@@ -143,8 +145,6 @@ def quantize(image: np.ndarray, levels: int) -> np.ndarray:
     array([[  0,   0,   0, 255, 255]], dtype=uint8)
     >>> quantize(np.array([[0, 60, 70, 200, 255]], dtype=np.uint8), 3)
     array([[  0,   0, 128, 255, 255]], dtype=uint8)
-
-    Defined in Chapter 1, Eq. (1.3).
     """
     _as_image(image, "image")
     if image.dtype != np.uint8:

@@ -29,6 +29,8 @@ __all__ = ["window_sums", "cross_correlation", "match_template"]
 def window_sums(image: np.ndarray, h: int, w: int) -> np.ndarray:
     """Sum of every ``h × w`` window of ``image`` by an integral image.
 
+    Defined in :ref:`sec-template-matching`.
+
     Parameters
     ----------
     image : (H, W) ndarray of float64
@@ -72,6 +74,8 @@ def cross_correlation(image: np.ndarray, template: np.ndarray) -> np.ndarray:
 def match_template(image: np.ndarray, template: np.ndarray, method: str = "ncc") -> np.ndarray:
     """Score every placement of ``template`` in ``image`` by SSD or zero-mean NCC.
 
+    Defined in :ref:`sec-template-matching` (Eqs. :eq:`eq-ssd` and :eq:`eq-ncc`).
+
     Parameters
     ----------
     image : (H, W) ndarray, any real dtype
@@ -106,8 +110,6 @@ def match_template(image: np.ndarray, template: np.ndarray, method: str = "ncc")
     >>> r = match_template(10 + 5 * img, np.array([[1.0, 2], [3, 4]]), "ncc")
     >>> round(float(r[2, 3]), 6)
     1.0
-
-    Defined in Chapter 2, Eqs. (2.49) and (2.50).
     """
     check_choice(method, "method", {"ssd", "ncc"})
     img = as_float_image(image, "image")

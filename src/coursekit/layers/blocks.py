@@ -34,6 +34,8 @@ def batch_norm2d(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, runni
                  running_var=None, eps: float = 1e-5) -> torch.Tensor:
     """Batch normalisation of a feature map, one mean and variance per channel.
 
+    Defined in :ref:`sec-batchnorm2d` (Eq. :eq:`eq-batchnorm2d`).
+
     Parameters
     ----------
     x : (B, C, H, W) tensor
@@ -52,8 +54,6 @@ def batch_norm2d(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, runni
     In training mode the statistics of channel c pool all B·H·W values of that channel (the biased
     variance, as ``nn.BatchNorm2d`` uses for normalising); at inference the running averages are used, so
     a prediction does not depend on the other images of the batch.
-
-    Defined in Chapter 4, Eq. (4.13).
 
     Examples
     --------
@@ -77,6 +77,8 @@ def batch_norm2d(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, runni
 def se_block_forward(x, W1, b1, W2, b2) -> np.ndarray:
     """Squeeze-and-excitation: rescale each channel by a gate computed from all channels' means.
 
+    Defined in :ref:`sec-squeeze-excitation` (Eq. :eq:`eq-squeeze-excitation`).
+
     Parameters
     ----------
     x : (C, H, W) or (B, C, H, W) ndarray
@@ -95,8 +97,6 @@ def se_block_forward(x, W1, b1, W2, b2) -> np.ndarray:
     1. Squeeze: z_c = mean of channel c over H×W (global average pooling).
     2. Excite: s = sigmoid(W2 ReLU(W1 z + b1) + b2), one gate in (0, 1) per channel.
     3. Scale: channel c of the output is s_c x_c.
-
-    Defined in Chapter 4, Eq. (4.15).
 
     References
     ----------
@@ -126,7 +126,7 @@ def se_block_forward(x, W1, b1, W2, b2) -> np.ndarray:
 class SEBlock(nn.Module):
     """Squeeze-and-excitation block (the ``nn.Module`` twin of :func:`se_block_forward`).
 
-    Defined in Chapter 4, Eq. (4.15).
+    Defined in :ref:`sec-squeeze-excitation` (Eq. :eq:`eq-squeeze-excitation`).
     """
 
     def __init__(self, channels: int, reduction: int = 4):
@@ -152,11 +152,11 @@ def _conv_bn(c_in: int, c_out: int, k: int, stride: int = 1) -> nn.Sequential:
 class ResidualBlock(nn.Module):
     """Basic residual block: y = ReLU(F(x) + shortcut(x)) with F = conv-BN-ReLU-conv-BN.
 
+    Defined in :ref:`sec-residual-blocks` (Eq. :eq:`eq-residual-block`).
+
     The shortcut is the identity when shapes agree and a strided 1×1 convolution + BN (a *projection*)
     when ``stride > 1`` or the channel count changes. With ``zero_init=True`` the last BN's scale starts at
     0, so F(x) = 0 and the block starts as y = ReLU(x) (the identity on a non-negative input).
-
-    Defined in Chapter 4, Eq. (4.14).
     """
 
     def __init__(self, c_in: int, c_out: int, stride: int = 1, zero_init: bool = True):
@@ -174,10 +174,10 @@ class ResidualBlock(nn.Module):
 class InceptionBlock(nn.Module):
     """Inception module: 1×1, 1×1→3×3, 1×1→5×5 and 3×3-max-pool→1×1 branches, concatenated on channels.
 
+    Defined in :ref:`sec-inception` (Eq. :eq:`eq-inception`).
+
     The 1×1 "reduce" convolutions cut the channels before the expensive 3×3 and 5×5 kernels. Every
     convolution has a bias and a ReLU, as in GoogLeNet. Output channels: c1 + c3 + c5 + pool_proj.
-
-    Defined in Chapter 4, Eq. (4.16).
     """
 
     def __init__(self, c_in: int, c1: int, c3_reduce: int, c3: int, c5_reduce: int, c5: int, pool_proj: int):

@@ -60,6 +60,8 @@ def pairwise_sq_dists(A, B) -> np.ndarray:
 def kmeans_plus_plus_init(X, K: int, rng: np.random.Generator) -> np.ndarray:
     """k-means++ seeding: each new centre is a data point drawn with probability proportional to D(x)^2.
 
+    Defined in :ref:`sec-kmeans` (Eq. :eq:`eq-kmeans-plus-plus`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -80,8 +82,6 @@ def kmeans_plus_plus_init(X, K: int, rng: np.random.Generator) -> np.ndarray:
     Arthur & Vassilvitskii prove the expected k-means cost of this seeding is within ``8 (ln K + 2)``
     of the optimum. scikit-learn's default draws ``2 + ln K`` candidates per step and keeps the best
     ("greedy k-means++"), so its centres differ from these.
-
-    Defined in Chapter 3, Eq. (3.21).
 
     Examples
     --------
@@ -134,6 +134,8 @@ class KMeansResult:
 def lloyd(X, centres, max_iter: int = 300) -> KMeansResult:
     """Lloyd's iterations for k-means from given initial centres, until the assignments stop changing.
 
+    Defined in :ref:`sec-kmeans` (Eq. :eq:`eq-kmeans`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -153,8 +155,6 @@ def lloyd(X, centres, max_iter: int = 300) -> KMeansResult:
     Each step can only lower the objective, and there are finitely many assignments, so it stops.
     The result equals ``sklearn.cluster.KMeans(init=centres, n_init=1, algorithm="lloyd")`` when no
     cluster empties (scikit-learn moves an empty centre to a far point instead).
-
-    Defined in Chapter 3, Eq. (3.20).
 
     Examples
     --------
@@ -188,7 +188,7 @@ def lloyd(X, centres, max_iter: int = 300) -> KMeansResult:
 def kmeans(X, K: int, rng: np.random.Generator, max_iter: int = 300) -> KMeansResult:
     """k-means: k-means++ seeding (:func:`kmeans_plus_plus_init`) followed by :func:`lloyd`.
 
-    Defined in Chapter 3, Eq. (3.20).
+    Defined in :ref:`sec-kmeans` (Eq. :eq:`eq-kmeans`).
 
     Examples
     --------
@@ -202,6 +202,8 @@ def kmeans(X, K: int, rng: np.random.Generator, max_iter: int = 300) -> KMeansRe
 def gaussian_log_pdf(X, mean, cov) -> np.ndarray:
     """Log-density of a multivariate normal at each row of ``X``, through a Cholesky factor.
 
+    Defined in :ref:`sec-gmm-em` (Eq. :eq:`eq-gaussian-mixture`).
+
     ``log N(x | mu, S) = -1/2 (D log 2 pi + log det S + (x - mu)^T S^{-1} (x - mu))``, with
     ``S = L L^T``, ``log det S = 2 sum log diag L`` and the quadratic form ``||L^{-1}(x - mu)||^2``.
 
@@ -214,8 +216,6 @@ def gaussian_log_pdf(X, mean, cov) -> np.ndarray:
     Returns
     -------
     (N,) ndarray of float64
-
-    Defined in Chapter 3, Eq. (3.22).
 
     Examples
     --------
@@ -267,6 +267,8 @@ def gmm_em(X, weights, means, covariances, n_iter: int = 100, reg_covar: float =
            tol: float = 0.0) -> GMMResult:
     """Fit a Gaussian mixture with full covariances by expectation-maximisation.
 
+    Defined in :ref:`sec-gmm-em` (Eq. :eq:`eq-gmm-em`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -294,8 +296,6 @@ def gmm_em(X, weights, means, covariances, n_iter: int = 100, reg_covar: float =
     E-step: ``gamma_ik = pi_k N(x_i | mu_k, S_k) / sum_j pi_j N(x_i | mu_j, S_j)`` (in log space).
     M-step: ``N_k = sum_i gamma_ik``, ``pi_k = N_k / N``, ``mu_k = sum_i gamma_ik x_i / N_k``,
     ``S_k = sum_i gamma_ik (x_i - mu_k)(x_i - mu_k)^T / N_k``.
-
-    Defined in Chapter 3, Eq. (3.23).
 
     Examples
     --------

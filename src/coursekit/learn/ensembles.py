@@ -66,6 +66,8 @@ class Stump:
 def fit_stump(X, y, sample_weight=None):
     """The decision stump with the smallest weighted error ``eps = sum_i w_i [h(x_i) != y_i]``.
 
+    Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-decision-stump`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -84,8 +86,6 @@ def fit_stump(X, y, sample_weight=None):
     Exhaustive and exact in O(D N log N): per feature, sort the values once; the error of the threshold
     after the j-th sorted point is ``W+(<= j) + W-(> j)`` from two cumulative sums (polarity +1), and
     ``1 -`` that for polarity -1. Only midpoints between distinct values are candidates.
-
-    Defined in Chapter 3, Eq. (3.27).
 
     Examples
     --------
@@ -166,6 +166,8 @@ def _best_gini_split(X, y, min_leaf):
 def fit_tree(X, y, max_depth: int | None = None, min_samples_leaf: int = 1) -> Tree:
     """A CART-style classification tree grown greedily with the Gini impurity ``2 p (1 - p)``.
 
+    Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-bagging`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -178,8 +180,6 @@ def fit_tree(X, y, max_depth: int | None = None, min_samples_leaf: int = 1) -> T
     -------
     Tree
         Leaves predict their majority label (ties: +1).
-
-    Defined in Chapter 3, Eq. (3.28).
 
     Examples
     --------
@@ -215,6 +215,8 @@ def fit_tree(X, y, max_depth: int | None = None, min_samples_leaf: int = 1) -> T
 def bagging_fit(X, y, n_estimators: int, rng: np.random.Generator, max_depth: int | None = None) -> list:
     """Bootstrap aggregating: ``n_estimators`` trees, each fitted on N points drawn with replacement.
 
+    Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-bagging`).
+
     Returns
     -------
     list of Tree
@@ -224,8 +226,6 @@ def bagging_fit(X, y, n_estimators: int, rng: np.random.Generator, max_depth: in
     Each bootstrap sample is ``rng.integers(N, size=N)``; about ``1 - 1/e = 63%`` of the distinct points
     appear in it. Averaging B identically distributed predictors with pairwise correlation ``rho`` and
     variance ``s^2`` leaves variance ``rho s^2 + (1 - rho) s^2 / B``.
-
-    Defined in Chapter 3, Eq. (3.28).
 
     Examples
     --------
@@ -249,7 +249,7 @@ def bagging_fit(X, y, n_estimators: int, rng: np.random.Generator, max_depth: in
 def bagging_predict(trees, X) -> np.ndarray:
     """Majority vote ``sign(sum_b h_b(x))`` of bagged trees (ties: +1); ``(N,)`` of -1.0 / +1.0.
 
-    Defined in Chapter 3, Eq. (3.28).
+    Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-bagging`).
     """
     if len(trees) == 0:
         raise ValueError("trees is empty: fit at least one tree with bagging_fit.")
@@ -284,6 +284,8 @@ class AdaBoostResult:
 def adaboost_fit(X, y, n_rounds: int = 50) -> AdaBoostResult:
     """Discrete AdaBoost with decision stumps.
 
+    Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-adaboost`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -306,8 +308,6 @@ def adaboost_fit(X, y, n_rounds: int = 50) -> AdaBoostResult:
 
     Predict ``sign(sum_t alpha_t h_t(x))``. scikit-learn's SAMME with two classes uses
     ``ln((1 - eps) / eps)``, twice this alpha, which gives the same weights and the same signs.
-
-    Defined in Chapter 3, Eq. (3.29).
 
     Examples
     --------
@@ -340,7 +340,7 @@ def adaboost_fit(X, y, n_rounds: int = 50) -> AdaBoostResult:
 def adaboost_predict(result: AdaBoostResult, X, n_rounds: int | None = None) -> np.ndarray:
     """``sign(sum_{t <= n_rounds} alpha_t h_t(x))`` (ties: +1); ``(N,)`` of -1.0 / +1.0.
 
-    Defined in Chapter 3, Eq. (3.29).
+    Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-adaboost`).
     """
     T = len(result.stumps) if n_rounds is None else min(check_int(n_rounds, "n_rounds"), len(result.stumps))
     X = check_array(X, "X", ndim=2, dtype_kind="fiu").astype(np.float64)

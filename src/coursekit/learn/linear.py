@@ -46,6 +46,8 @@ def _check_labels(y, N: int, name: str = "y", n_classes: int | None = None) -> n
 def normal_equations(X, y, l2: float = 0.0) -> np.ndarray:
     """Least squares (optionally ridge) by its closed form, the normal equations.
 
+    Defined in :ref:`sec-least-squares` (Eq. :eq:`eq-ridge-normal-equations`).
+
     Minimises ``1/(2N) ||y - X w||^2 + (l2 / 2) ||w||^2``, whose gradient vanishes where
     ``(X^T X + N l2 I) w = X^T y``.
 
@@ -68,8 +70,6 @@ def normal_equations(X, y, l2: float = 0.0) -> np.ndarray:
     the condition number of ``X``; ``np.linalg.lstsq`` (an SVD) is the stable choice for ill-conditioned
     designs. The same ``w`` is ``sklearn.linear_model.Ridge(alpha=N * l2, fit_intercept=False)``.
 
-    Defined in Chapter 3, Eq. (3.1).
-
     Examples
     --------
     >>> X = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
@@ -89,6 +89,8 @@ def normal_equations(X, y, l2: float = 0.0) -> np.ndarray:
 
 def logistic_loss_grad(w, b: float, X, y, l2: float = 0.0):
     """Mean binary cross-entropy of logistic regression and its gradient.
+
+    Defined in :ref:`sec-logistic-regression` (Eq. :eq:`eq-logistic-loss`).
 
     ``L = 1/N sum_i [log(1 + e^{z_i}) - y_i z_i] + (l2/2) ||w||^2`` with ``z = X w + b``;
     ``dL/dw = X^T (sigmoid(z) - y) / N + l2 w`` and ``dL/db = mean(sigmoid(z) - y)``.
@@ -113,8 +115,6 @@ def logistic_loss_grad(w, b: float, X, y, l2: float = 0.0):
     ``log(1 + e^z) - y z`` equals ``-y log p - (1 - y) log(1 - p)`` with ``p = sigmoid(z)`` and is computed
     with ``np.logaddexp`` so that confident mistakes give a large finite loss, not ``inf``.
 
-    Defined in Chapter 3, Eq. (3.3).
-
     Examples
     --------
     >>> loss, gw, gb = logistic_loss_grad(np.zeros(2), 0.0, np.eye(2), np.array([1, 0]))
@@ -135,6 +135,8 @@ def logistic_loss_grad(w, b: float, X, y, l2: float = 0.0):
 def ce_vs_mse(z, y):
     """Loss and gradient w.r.t. the logit of cross-entropy and of squared error on ``sigmoid(z)``.
 
+    Defined in :ref:`sec-logistic-regression` (Eq. :eq:`eq-ce-vs-mse-gradient`).
+
     Parameters
     ----------
     z : (N,) ndarray
@@ -153,8 +155,6 @@ def ce_vs_mse(z, y):
     confidently *wrong* (``z -> -inf`` for ``y = 1``), so gradient descent stalls exactly where it should move
     fastest; ``mse`` as a function of ``z`` is also non-convex (it flattens into a plateau). Cross-entropy
     cancels the factor: its gradient ``p - y`` tends to -1 for a confident mistake.
-
-    Defined in Chapter 3, Eq. (3.4).
 
     Examples
     --------
@@ -200,6 +200,8 @@ def fit_logistic_regression(X, y, l2: float = 0.0, n_iter: int = 2000, lr: float
                             fit_intercept: bool = True) -> LinearClassifier:
     """Binary logistic regression by full-batch gradient descent on the mean cross-entropy.
 
+    Defined in :ref:`sec-logistic-regression` (Eq. :eq:`eq-logistic-loss`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -223,8 +225,6 @@ def fit_logistic_regression(X, y, l2: float = 0.0, n_iter: int = 2000, lr: float
     -----
     1. ``z = X w + b``, ``p = sigmoid(z)``.
     2. ``w <- w - lr (X^T (p - y) / N + l2 w)``, ``b <- b - lr mean(p - y)``.
-
-    Defined in Chapter 3, Eq. (3.3).
 
     Examples
     --------
@@ -256,6 +256,8 @@ def fit_logistic_regression(X, y, l2: float = 0.0, n_iter: int = 2000, lr: float
 def softmax_cross_entropy(Z, y):
     """Mean cross-entropy of softmax probabilities and its gradient ``(P - Y) / B`` w.r.t. the logits.
 
+    Defined in :ref:`sec-softmax-regression` (Eq. :eq:`eq-softmax-cross-entropy`).
+
     Parameters
     ----------
     Z : (B, K) ndarray
@@ -274,8 +276,6 @@ def softmax_cross_entropy(Z, y):
     -----
     ``log softmax(z)_k = z_k - logsumexp(z)`` is computed with the max subtracted, so logits of size 1000
     give finite answers. The same values as ``torch.nn.functional.cross_entropy`` (reduction="mean").
-
-    Defined in Chapter 3, Eq. (3.6).
 
     Examples
     --------
@@ -298,6 +298,8 @@ def fit_softmax_regression(X, y, n_classes: int | None = None, l2: float = 0.0, 
                            lr: float | None = None) -> LinearClassifier:
     """Multinomial (softmax) logistic regression by full-batch gradient descent.
 
+    Defined in :ref:`sec-softmax-regression` (Eq. :eq:`eq-softmax-cross-entropy`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -318,9 +320,7 @@ def fit_softmax_regression(X, y, n_classes: int | None = None, l2: float = 0.0, 
 
     Notes
     -----
-    The gradient is the chain rule through Eq. (3.6): ``dW = X^T (P - Y) / N + l2 W``, ``db = mean(P - Y)``.
-
-    Defined in Chapter 3, Eq. (3.6).
+    The gradient is the chain rule through Eq. :eq:`eq-softmax-cross-entropy`: ``dW = X^T (P - Y) / N + l2 W``, ``db = mean(P - Y)``.
 
     Examples
     --------

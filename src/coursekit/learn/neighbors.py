@@ -18,6 +18,8 @@ __all__ = ["knn_predict"]
 def knn_predict(X_train, y_train, X_query, k: int = 5) -> np.ndarray:
     """k-nearest-neighbour classification by majority vote (Euclidean distance).
 
+    Defined in :ref:`sec-knn` (Eq. :eq:`eq-knn`).
+
     Parameters
     ----------
     X_train : (N, D) ndarray
@@ -39,8 +41,6 @@ def knn_predict(X_train, y_train, X_query, k: int = 5) -> np.ndarray:
     3. Count the votes per class and take the argmax.
 
     Memory is O(Q N): query in chunks for large sets.
-
-    Defined in Chapter 3, Eq. (3.19).
 
     Examples
     --------

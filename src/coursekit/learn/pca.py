@@ -66,6 +66,8 @@ def _fix_signs(V: np.ndarray) -> np.ndarray:
 def pca_eig(X, n_components: int | None = None) -> PCAResult:
     """PCA by eigendecomposition of the sample covariance ``S = Xc^T Xc / (N - 1)``.
 
+    Defined in :ref:`sec-pca` (Eq. :eq:`eq-pca-covariance`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -81,8 +83,6 @@ def pca_eig(X, n_components: int | None = None) -> PCAResult:
     1. Centre: ``Xc = X - mean``.
     2. ``S = Xc^T Xc / (N - 1)``, a D×D symmetric matrix; ``np.linalg.eigh`` gives ascending eigenvalues.
     3. Keep the M largest and their eigenvectors. Cost O(N D^2 + D^3).
-
-    Defined in Chapter 3, Eq. (3.24).
 
     Examples
     --------
@@ -104,6 +104,8 @@ def pca_eig(X, n_components: int | None = None) -> PCAResult:
 def pca_svd(X, n_components: int | None = None) -> PCAResult:
     """PCA by the thin SVD of the centred data ``Xc = U Sigma V^T``: components are the rows of ``V^T``.
 
+    Defined in :ref:`sec-pca` (Eq. :eq:`eq-pca-svd`).
+
     Parameters
     ----------
     X : (N, D) ndarray
@@ -119,8 +121,6 @@ def pca_svd(X, n_components: int | None = None) -> PCAResult:
     -----
     ``np.linalg.svd(Xc, full_matrices=False)``; cost O(N D min(N, D)). Working on ``Xc`` rather than
     ``Xc^T Xc`` keeps small variances accurate (the covariance squares the condition number).
-
-    Defined in Chapter 3, Eq. (3.25).
 
     Examples
     --------
@@ -138,7 +138,7 @@ def pca_svd(X, n_components: int | None = None) -> PCAResult:
 def pca_transform(X, pca: PCAResult) -> np.ndarray:
     """Coordinates of ``X`` (N, D) in the principal basis: ``Z = (X - mean) V^T``, shape (N, M).
 
-    Defined in Chapter 3, Eq. (3.26).
+    Defined in :ref:`sec-pca` (Eq. :eq:`eq-pca-projection`).
 
     Examples
     --------
@@ -154,10 +154,10 @@ def pca_transform(X, pca: PCAResult) -> np.ndarray:
 def pca_reconstruct(Z, pca: PCAResult) -> np.ndarray:
     """Map principal coordinates ``Z`` (N, M) back to data space: ``X_hat = Z V + mean``, shape (N, D).
 
+    Defined in :ref:`sec-pca` (Eq. :eq:`eq-pca-projection`).
+
     The squared reconstruction error averaged over the training set equals ``(N-1)/N`` times the sum of
     the discarded eigenvalues.
-
-    Defined in Chapter 3, Eq. (3.26).
 
     Examples
     --------

@@ -20,7 +20,7 @@ __all__ = ["soft_threshold", "lasso_ista"]
 def soft_threshold(v, t: float) -> np.ndarray:
     """The proximal operator of ``t ||.||_1``: ``sign(v) max(|v| - t, 0)``.
 
-    Defined in Chapter 3, Eq. (3.18).
+    Defined in :ref:`sec-l1-l2-regularisation` (Eq. :eq:`eq-ista`).
 
     Examples
     --------
@@ -34,6 +34,8 @@ def soft_threshold(v, t: float) -> np.ndarray:
 
 def lasso_ista(X, y, l1: float, n_iter: int = 1000, lr: float | None = None):
     """The lasso ``1/(2N) ||y - X w||^2 + l1 ||w||_1`` by ISTA (proximal gradient descent).
+
+    Defined in :ref:`sec-l1-l2-regularisation` (Eqs. :eq:`eq-ridge-lasso` and :eq:`eq-ista`).
 
     Parameters
     ----------
@@ -57,8 +59,6 @@ def lasso_ista(X, y, l1: float, n_iter: int = 1000, lr: float | None = None):
     Each step is a gradient step on the smooth part followed by soft thresholding:
     ``w <- S_{lr l1}(w - lr X^T (X w - y) / N)``. Soft thresholding sets small weights to exactly 0, which
     is why L1 selects features; the L2 penalty only shrinks them (:func:`normal_equations` with ``l2``).
-
-    Defined in Chapter 3, Eqs. (3.17) and (3.18).
 
     Examples
     --------

@@ -44,7 +44,7 @@ def _check_scores(y_true, scores):
 def confusion_counts(y_true, y_pred):
     """``(TP, FP, FN, TN)`` of 0/1 predictions against 0/1 labels.
 
-    Defined in Chapter 3, Eq. (3.30).
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-precision-recall`).
 
     Examples
     --------
@@ -62,13 +62,13 @@ def confusion_counts(y_true, y_pred):
 def precision_recall_f1(y_true, y_pred):
     """Precision ``TP/(TP+FP)``, recall ``TP/(TP+FN)`` and their harmonic mean F1.
 
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-precision-recall`).
+
     A ratio with a zero denominator is reported as 0 (scikit-learn's ``zero_division=0``).
 
     Returns
     -------
     precision, recall, f1 : float
-
-    Defined in Chapter 3, Eq. (3.30).
 
     Examples
     --------
@@ -85,6 +85,8 @@ def precision_recall_f1(y_true, y_pred):
 def threshold_counts(y_true, scores):
     """Cumulative TP and FP when predicting "positive" for ``score >= t``, for every distinct score t.
 
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
+
     Returns
     -------
     tps, fps : (M,) ndarrays of float64
@@ -96,8 +98,6 @@ def threshold_counts(y_true, scores):
     -----
     Sort by decreasing score, take cumulative sums of the labels, and keep only the last index of each
     run of equal scores, so tied points switch to "positive" together.
-
-    Defined in Chapter 3, Eq. (3.31).
 
     Examples
     --------
@@ -116,6 +116,8 @@ def threshold_counts(y_true, scores):
 def roc_curve(y_true, scores):
     """The ROC curve: false-positive rate and true-positive rate at every distinct threshold.
 
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
+
     Returns
     -------
     fpr, tpr : (M + 1,) ndarrays of float64
@@ -127,8 +129,6 @@ def roc_curve(y_true, scores):
     -----
     ``TPR = TP / P`` and ``FPR = FP / (N - P)``. Needs both classes in ``y_true``. All distinct thresholds
     are kept (``sklearn.metrics.roc_curve(..., drop_intermediate=False)``).
-
-    Defined in Chapter 3, Eq. (3.31).
 
     Examples
     --------
@@ -145,7 +145,7 @@ def roc_curve(y_true, scores):
 def auc_trapezoid(x, y) -> float:
     """Area under a curve through the points ``(x_j, y_j)`` by the trapezoid rule, x non-decreasing.
 
-    Defined in Chapter 3, Eq. (3.31).
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
 
     Examples
     --------
@@ -163,7 +163,7 @@ def roc_auc(y_true, scores) -> float:
     """Area under the ROC curve: the probability that a random positive outscores a random negative
     (a tie counts one half). Equals ``sklearn.metrics.roc_auc_score``.
 
-    Defined in Chapter 3, Eq. (3.31).
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
 
     Examples
     --------
@@ -177,14 +177,14 @@ def roc_auc(y_true, scores) -> float:
 def precision_recall_curve(y_true, scores):
     """Precision and recall at every distinct threshold, from the highest score down.
 
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-average-precision`).
+
     Returns
     -------
     precision, recall : (M,) ndarrays of float64
         Recall is non-decreasing and ends at 1. (scikit-learn returns the same points in reverse order,
         with an extra point (recall 0, precision 1) appended.)
     thresholds : (M,) ndarray
-
-    Defined in Chapter 3, Eq. (3.32).
 
     Examples
     --------
@@ -201,10 +201,10 @@ def precision_recall_curve(y_true, scores):
 def average_precision(y_true, scores) -> float:
     """Average precision ``AP = sum_n (R_n - R_{n-1}) P_n`` over the distinct thresholds (``R_0 = 0``).
 
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-average-precision`).
+
     The step-wise area under the PR curve, as ``sklearn.metrics.average_precision_score`` defines it:
     no interpolation, so it is not the trapezoid area (which is optimistic on PR curves).
-
-    Defined in Chapter 3, Eq. (3.32).
 
     Examples
     --------
@@ -219,11 +219,11 @@ def average_precision_11pt(y_true, scores) -> float:
     """11-point interpolated AP (PASCAL VOC 2007): the mean over ``r in {0, 0.1, ..., 1}`` of the best
     precision reached at any recall ``>= r``.
 
+    Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-eleven-point-ap`).
+
     Interpolation replaces each precision by the best precision at any higher recall, which tends to
     raise it above the step-wise :func:`average_precision`; sampling only 11 recall levels can move it
     either way.
-
-    Defined in Chapter 3, Eq. (3.33).
 
     Examples
     --------

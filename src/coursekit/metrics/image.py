@@ -50,6 +50,8 @@ def _check_same_shape(reference: np.ndarray, test: np.ndarray) -> None:
 def mse(reference: np.ndarray, test: np.ndarray) -> float:
     """Mean squared error between two images of the same shape.
 
+    Defined in :ref:`sec-mse-psnr` (Eq. :eq:`eq-mse`).
+
     Parameters
     ----------
     reference : (H, W) or (H, W, C) ndarray of real numbers
@@ -73,8 +75,6 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
     >>> b = np.array([[2, 10], [20, 26]], dtype=np.uint8)
     >>> mse(a, b)  # (4 + 0 + 0 + 16) / 4
     5.0
-
-    Defined in Chapter 1, Eq. (1.4).
     """
     _as_image(reference, "reference")
     _as_image(test, "test")
@@ -85,6 +85,8 @@ def mse(reference: np.ndarray, test: np.ndarray) -> float:
 
 def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = None) -> float:
     """Peak signal-to-noise ratio, in decibels: ``10 log10(R^2 / MSE)``.
+
+    Defined in :ref:`sec-mse-psnr` (Eq. :eq:`eq-psnr`).
 
     Parameters
     ----------
@@ -106,8 +108,8 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = Non
 
     Notes
     -----
-    1. Compute the MSE in float64, Eq. (1.4).
-    2. Divide the squared peak ``R ** 2`` by it and take ``10 * log10``, Eq. (1.5).
+    1. Compute the MSE in float64, Eq. :eq:`eq-mse`.
+    2. Divide the squared peak ``R ** 2`` by it and take ``10 * log10``, Eq. :eq:`eq-psnr`.
 
     Every halving of the RMSE adds about 6.02 dB (``20 log10 2``).
 
@@ -119,8 +121,6 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = Non
     36.09
     >>> psnr(ref / 255.0, test / 255.0, data_range=1.0) == psnr(ref, test)
     True
-
-    Defined in Chapter 1, Eq. (1.5).
     """
     _as_image(reference, "reference")
     _as_image(test, "test")

@@ -29,6 +29,8 @@ class Scaling(NamedTuple):
 def compound_scaling(phi: float, alpha: float = 1.2, beta: float = 1.1, gamma: float = 1.15) -> Scaling:
     """EfficientNet's compound scaling: depth α^φ, width β^φ, resolution γ^φ, FLOPs ≈ (α β² γ²)^φ.
 
+    Defined in :ref:`sec-compound-scaling` (Eq. :eq:`eq-compound-scaling`).
+
     Parameters
     ----------
     phi : float
@@ -45,8 +47,6 @@ def compound_scaling(phi: float, alpha: float = 1.2, beta: float = 1.1, gamma: f
     -----
     A convolution's FLOPs grow linearly with depth but quadratically with width (input and output
     channels) and with resolution (H and W), hence the squares.
-
-    Defined in Chapter 4, Eq. (4.17).
 
     Examples
     --------

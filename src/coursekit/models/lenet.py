@@ -19,6 +19,8 @@ __all__ = ["LeNet5"]
 class LeNet5(nn.Module):
     """LeNet-5 on a 32×32 grey image: C1 6@5×5, S2 avg-pool, C3 16@5×5, S4, C5 120@5×5, F6 84, 10 outputs.
 
+    Defined in :ref:`sec-lenet-vgg-resnet`.
+
     A sketch: tanh and plain average pooling, C3 fully connected to S2 (LeCun et al. used a sparse
     connection table, 1,516 weights instead of 2,416) and a linear output instead of RBF units.
     """

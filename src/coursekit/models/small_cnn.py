@@ -15,12 +15,12 @@ class SmallCNN(nn.Module):
     """Three conv-BN-ReLU layers (a 2×2 max-pool after the first) and a global-average-pooling + linear
     head, so CAM applies.
 
+    Defined in :ref:`sec-small-cnn` (Eq. :eq:`eq-gap-classifier`).
+
     ``features`` maps (B, 1, H, W) to the last feature map A of shape (B, C2, H/2, W/2); the logits are
     ``head(A.mean((2, 3)))``. The receptive field of A is 12 input pixels, enough to see most of a digit
     upsampled to 16×16 (with only two convolutions it would be 8, and global pooling would discard too much
     of the layout).
-
-    Defined in Chapter 4, Eq. (4.18).
     """
 
     def __init__(self, channels: tuple[int, int] = (16, 32), num_classes: int = 10, in_channels: int = 1):

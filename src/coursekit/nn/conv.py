@@ -56,6 +56,8 @@ def _geometry(H, W, kernel_size, stride, padding, dilation):
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value: float = 0.0) -> np.ndarray:
     """Unfold every receptive field of a batch of feature maps into a column.
 
+    Defined in :ref:`sec-im2col` (Eq. :eq:`eq-im2col`).
+
     Parameters
     ----------
     x : (B, C, H, W) ndarray
@@ -77,8 +79,6 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value: float = 0
     Instead of looping over the ``H_out W_out`` output pixels, loop over the ``kh kw`` kernel taps: tap
     ``(u, v)`` of every window reads the strided slice of the padded input that starts at
     ``(u d_h, v d_w)``. Memory grows by a factor ``kh kw / (s_h s_w)`` — the price of one big matmul.
-
-    Defined in Chapter 4, Eq. (4.3).
 
     Examples
     --------
@@ -105,6 +105,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1, pad_value: float = 0
 def col2im(cols, input_size, kernel_size, stride=1, padding=0, dilation=1) -> np.ndarray:
     """Fold columns back into feature maps, *adding* the values that land on the same pixel.
 
+    Defined in :ref:`sec-col2im` (Eq. :eq:`eq-col2im`).
+
     The adjoint of :func:`im2col`: ``<im2col(x), c> = <x, col2im(c)>`` for all ``x, c``. It is not its
     inverse — a pixel covered by ``n`` windows comes back ``n`` times — and it is exactly what the
     backward pass needs, because a pixel's gradient is the sum over every window that read it.
@@ -122,8 +124,6 @@ def col2im(cols, input_size, kernel_size, stride=1, padding=0, dilation=1) -> np
     -------
     (B, C, H, W) ndarray
         The padding border is dropped.
-
-    Defined in Chapter 4, Eq. (4.5).
 
     Examples
     --------
@@ -171,10 +171,10 @@ def _check_conv(x, weight, bias, groups):
 def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
     """The same layer as :func:`conv2d`, written as a loop over output pixels (slow; for small inputs).
 
+    Defined in :ref:`sec-conv-layer` (Eq. :eq:`eq-conv2d`).
+
     ``y[b, o, i, j] = bias[o] + sum_{c, u, v} w[o, c, u, v] x_pad[b, c, s i + d u, s j + d v]``, where
     ``c`` runs over the input channels of output ``o``'s group.
-
-    Defined in Chapter 4, Eq. (4.1).
     """
     x, weight, bias = _check_conv(x, weight, bias, groups)
     B, C, H, W = x.shape
@@ -194,6 +194,8 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> np.ndarray:
     """2-D convolution layer (cross-correlation, as in ``torch.nn.functional.conv2d``) by im2col + matmul.
+
+    Defined in :ref:`sec-im2col` (Eq. :eq:`eq-im2col`).
 
     Parameters
     ----------
@@ -219,8 +221,6 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> n
     3. ``Y = W_mat X_col``: the weights as ``(G, C_out / G, K)`` times the columns, one batched matmul.
     4. Reshape ``(B, C_out, H_out, W_out)`` and add the bias.
 
-    Defined in Chapter 4, Eq. (4.3).
-
     Examples
     --------
     >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -243,6 +243,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) -> n
 def conv2d_backward(dy, x, weight, stride=1, padding=0, dilation=1, groups=1):
     """Gradients of a loss through :func:`conv2d`: with respect to the input, the weights and the bias.
 
+    Defined in :ref:`sec-col2im` (Eq. :eq:`eq-im2col-backward`).
+
     Parameters
     ----------
     dy : (B, C_out, H_out, W_out) ndarray
@@ -264,8 +266,6 @@ def conv2d_backward(dy, x, weight, stride=1, padding=0, dilation=1, groups=1):
     2. ``dX_col = W_mat^T dY``;
     3. ``dx = col2im(dX_col)``: a pixel copied into several columns collects all their gradients;
     4. ``db = sum over b, i, j of dy``.
-
-    Defined in Chapter 4, Eq. (4.4).
 
     Examples
     --------
@@ -298,6 +298,8 @@ def conv2d_backward(dy, x, weight, stride=1, padding=0, dilation=1, groups=1):
 def conv1x1(x, weight, bias=None) -> np.ndarray:
     """A 1×1 convolution: the same linear map ``W x + b`` applied to the channel vector of every pixel.
 
+    Defined in :ref:`sec-grouped-separable-conv` (Eq. :eq:`eq-conv1x1`).
+
     Parameters
     ----------
     x : (B, C, H, W) ndarray
@@ -308,8 +310,6 @@ def conv1x1(x, weight, bias=None) -> np.ndarray:
     -------
     (B, C_out, H, W) ndarray
         ``y[b, :, i, j] = weight @ x[b, :, i, j] + bias``; no pixel sees its neighbours.
-
-    Defined in Chapter 4, Eq. (4.6).
 
     Examples
     --------

@@ -32,6 +32,8 @@ __all__ = [
 def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1) -> int:
     """Length of a convolution's (or pooling's) output along one axis.
 
+    Defined in :ref:`sec-conv-layer` (Eq. :eq:`eq-conv-output-size`).
+
     Parameters
     ----------
     size : int
@@ -51,8 +53,6 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
     A dilated kernel spans ``d(k - 1) + 1`` input pixels. It fits at ``H + 2p - d(k - 1)`` start positions
     of the padded input, of which every ``s``-th is used. The formula is PyTorch's for ``nn.Conv2d`` and,
     with ``ceil_mode=False``, for ``nn.MaxPool2d`` / ``nn.AvgPool2d``.
-
-    Defined in Chapter 4, Eq. (4.2).
 
     Examples
     --------
@@ -77,6 +77,8 @@ def conv_params(c_in: int, c_out: int, kernel_size: int | tuple[int, int], group
                 bias: bool = True) -> int:
     """Number of learnable parameters of a 2-D convolution layer.
 
+    Defined in :ref:`sec-grouped-separable-conv` (Eq. :eq:`eq-conv-params-macs`).
+
     Parameters
     ----------
     c_in, c_out : int
@@ -92,8 +94,6 @@ def conv_params(c_in: int, c_out: int, kernel_size: int | tuple[int, int], group
     -------
     int
         ``c_out * (c_in / groups) * kh * kw + (c_out if bias else 0)``; independent of the image size.
-
-    Defined in Chapter 4, Eq. (4.7).
 
     Examples
     --------
@@ -111,9 +111,9 @@ def conv_params(c_in: int, c_out: int, kernel_size: int | tuple[int, int], group
 def conv_macs(c_in: int, c_out: int, kernel_size: int, out_size: int | tuple[int, int], groups: int = 1) -> int:
     """Multiply–accumulate operations of one forward pass of a conv layer on one image (bias not counted).
 
-    Every one of the ``H_out * W_out * c_out`` outputs is a dot product of length ``(c_in / groups) k^2``.
+    Defined in :ref:`sec-grouped-separable-conv` (Eq. :eq:`eq-conv-params-macs`).
 
-    Defined in Chapter 4, Eq. (4.7).
+    Every one of the ``H_out * W_out * c_out`` outputs is a dot product of length ``(c_in / groups) k^2``.
 
     Examples
     --------
@@ -139,6 +139,8 @@ def separable_params(c_in: int, c_out: int, kernel_size: int, bias: bool = False
 def separable_cost_ratio(c_out: int, kernel_size: int) -> float:
     """Cost of a depthwise-separable layer divided by the cost of a standard ``k×k`` conv layer.
 
+    Defined in :ref:`sec-grouped-separable-conv` (Eq. :eq:`eq-separable-cost-ratio`).
+
     Parameters
     ----------
     c_out : int
@@ -156,8 +158,6 @@ def separable_cost_ratio(c_out: int, kernel_size: int) -> float:
     Standard: ``c_in c_out k^2`` per output pixel. Separable: ``c_in k^2`` (depthwise) ``+ c_in c_out``
     (pointwise). Dividing, ``c_in`` cancels: ``1/c_out + 1/k^2``. For ``k = 3`` and a few hundred channels
     the separable layer is 8–9 times cheaper (Howard et al., 2017, Sec. 3.1).
-
-    Defined in Chapter 4, Eq. (4.8).
 
     Examples
     --------
@@ -180,6 +180,8 @@ def _layer(spec, i: int) -> tuple[int, int, int]:
 
 def receptive_field_growth(layers: Sequence[tuple[int, ...]]) -> tuple[np.ndarray, np.ndarray]:
     """Receptive field ``r_l`` and jump ``j_l`` after each layer of a chain of convs and poolings.
+
+    Defined in :ref:`sec-receptive-field` (Eq. :eq:`eq-receptive-field`).
 
     Parameters
     ----------
@@ -204,8 +206,6 @@ def receptive_field_growth(layers: Sequence[tuple[int, ...]]) -> tuple[np.ndarra
 
     For ``L`` stacked stride-1 ``k×k`` layers this is ``r = L(k - 1) + 1``.
 
-    Defined in Chapter 4, Eq. (4.11).
-
     Examples
     --------
     >>> r, j = receptive_field_growth([(3, 1), (3, 1), (3, 1)])
@@ -228,7 +228,7 @@ def receptive_field_growth(layers: Sequence[tuple[int, ...]]) -> tuple[np.ndarra
 def receptive_field(layers: Sequence[tuple[int, ...]]) -> int:
     """Receptive field (in input pixels, along one axis) of one unit of the last layer.
 
-    Defined in Chapter 4, Eq. (4.11).
+    Defined in :ref:`sec-receptive-field` (Eq. :eq:`eq-receptive-field`).
 
     Examples
     --------
@@ -274,6 +274,8 @@ def empirical_receptive_field(model, input_shape: tuple[int, int, int, int], n_s
                               generator=None) -> tuple[int, int, np.ndarray]:
     """Measure the receptive field of the centre output unit by backpropagating from it to the input.
 
+    Defined in :ref:`sec-receptive-field` (Eq. :eq:`eq-receptive-field`).
+
     Parameters
     ----------
     model : torch.nn.Module
@@ -302,8 +304,6 @@ def empirical_receptive_field(model, input_shape: tuple[int, int, int, int], n_s
 
     Raises ``ValueError`` when the non-zero region touches the border of the input: the input was too
     small, and zero padding would have cut the receptive field short.
-
-    Defined in Chapter 4, Eq. (4.11).
     """
     import torch
 

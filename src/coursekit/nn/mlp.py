@@ -46,6 +46,8 @@ def init_weight(fan_in: int, fan_out: int, scheme: str, rng: np.random.Generator
                 value: float = 0.1, gain: float = 1.0) -> np.ndarray:
     """A ``(fan_in, fan_out)`` weight matrix drawn by one of the classic initialisation schemes.
 
+    Defined in :ref:`sec-initialisation` (Eq. :eq:`eq-xavier-kaiming`).
+
     Parameters
     ----------
     fan_in, fan_out : int
@@ -73,8 +75,6 @@ def init_weight(fan_in: int, fan_out: int, scheme: str, rng: np.random.Generator
     doubles the variance to ``2 / fan_in``. These are ``torch.nn.init.xavier_normal_`` and
     ``kaiming_normal_(nonlinearity="relu")`` (torch stores the transpose, ``(fan_out, fan_in)``).
 
-    Defined in Chapter 3, Eq. (3.13).
-
     Examples
     --------
     >>> W = init_weight(400, 300, "kaiming", np.random.default_rng(0))
@@ -94,6 +94,8 @@ def init_weight(fan_in: int, fan_out: int, scheme: str, rng: np.random.Generator
 def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     """An affine layer ``Y = X W + b``.
 
+    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-linear-layer`).
+
     Parameters
     ----------
     X : (B, D) ndarray
@@ -104,14 +106,14 @@ def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     Returns
     -------
     (B, C) ndarray
-
-    Defined in Chapter 3, Eq. (3.7).
     """
     return X @ W + b                                       # (B, C)
 
 
 def linear_backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray):
     """Gradients of an affine layer given the upstream gradient ``dY = dL/dY``.
+
+    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-linear-backward`).
 
     Parameters
     ----------
@@ -130,8 +132,6 @@ def linear_backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray):
     db : (C,) ndarray
         ``dY`` summed over the batch (the bias is added to every row).
 
-    Defined in Chapter 3, Eq. (3.9).
-
     Examples
     --------
     >>> X, W, dY = np.ones((4, 3)), np.ones((3, 2)), np.ones((4, 2))
@@ -144,7 +144,7 @@ def linear_backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray):
 def activation_forward(Z: np.ndarray, kind: str) -> np.ndarray:
     """An element-wise non-linearity: ``relu`` max(0, z), ``tanh``, ``sigmoid`` 1/(1+e^-z) or ``identity``.
 
-    Defined in Chapter 3, Eq. (3.8).
+    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-activation`).
     """
     kind = check_choice(kind, "activation", ACTIVATIONS)
     if kind == "relu":
@@ -159,7 +159,7 @@ def activation_forward(Z: np.ndarray, kind: str) -> np.ndarray:
 def activation_backward(dA: np.ndarray, Z: np.ndarray, A: np.ndarray, kind: str) -> np.ndarray:
     """``dL/dZ = dL/dA * f'(Z)`` for ``A = f(Z)``: f' is 1[z > 0], 1 - a², a (1 - a) or 1.
 
-    Defined in Chapter 3, Eq. (3.9).
+    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-linear-backward`).
     """
     kind = check_choice(kind, "activation", ACTIVATIONS)
     if kind == "relu":
@@ -174,6 +174,8 @@ def activation_backward(dA: np.ndarray, Z: np.ndarray, A: np.ndarray, kind: str)
 def dropout_forward(X: np.ndarray, p: float, rng: np.random.Generator | None = None,
                     mask: np.ndarray | None = None):
     """Inverted dropout: zero each unit with probability ``p`` and scale the survivors by 1/(1 - p).
+
+    Defined in :ref:`sec-dropout` (Eq. :eq:`eq-dropout`).
 
     Parameters
     ----------
@@ -192,8 +194,6 @@ def dropout_forward(X: np.ndarray, p: float, rng: np.random.Generator | None = N
         ``X * mask``.
     mask : ndarray of float64
         The scaled mask; ``E[mask] = 1`` so ``E[Y] = X`` and evaluation needs no rescaling.
-
-    Defined in Chapter 3, Eq. (3.14).
 
     Examples
     --------
@@ -220,6 +220,8 @@ def dropout_backward(dY: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class MLP:
     """A fully connected network ``Linear → act → [dropout] → … → Linear`` with a softmax head.
 
+    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-activation`).
+
     Parameters
     ----------
     sizes : sequence of int
@@ -237,8 +239,6 @@ class MLP:
     ----------
     weights : list of (D_l, D_{l+1}) ndarray
     biases : list of (D_{l+1},) ndarray
-
-    Defined in Chapter 3, Eq. (3.8).
 
     Examples
     --------
@@ -323,6 +323,8 @@ class MLP:
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient ``(f(x + εe_i) - f(x - εe_i)) / 2ε`` of a scalar function, entry by entry.
 
+    Defined in :ref:`sec-gradient-check` (Eq. :eq:`eq-central-difference`).
+
     Parameters
     ----------
     f : callable
@@ -335,8 +337,6 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     Returns
     -------
     ndarray of float64, shaped like ``x``
-
-    Defined in Chapter 3, Eq. (3.11).
 
     Examples
     --------
@@ -365,6 +365,8 @@ def sgd_momentum_step(params, grads, velocities, lr: float, momentum: float = 0.
                       weight_decay: float = 0.0) -> None:
     """One step of SGD with (heavy-ball) momentum, in place, the rule of ``torch.optim.SGD``.
 
+    Defined in :ref:`sec-sgd-momentum` (Eq. :eq:`eq-sgd-momentum`).
+
     ``g ← g + λ θ``;  ``v ← μ v + g``;  ``θ ← θ - η v`` (on the first step torch sets v = g, the same
     thing when v starts at 0).
 
@@ -374,8 +376,6 @@ def sgd_momentum_step(params, grads, velocities, lr: float, momentum: float = 0.
         Same shapes; ``params`` and ``velocities`` are updated in place. Start velocities at zeros.
     lr, momentum, weight_decay : float
         η > 0, μ in [0, 1), λ >= 0 (an L2 penalty λ/2 ‖θ‖² added to the loss).
-
-    Defined in Chapter 3, Eq. (3.12).
 
     Examples
     --------

@@ -34,6 +34,8 @@ def batchnorm_forward(X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, runnin
                       running_var: np.ndarray, train: bool = True, momentum: float = 0.1, eps: float = 1e-5):
     """Batch normalisation of a ``(B, C)`` batch, per feature (channel) C.
 
+    Defined in :ref:`sec-batchnorm` (Eq. :eq:`eq-batchnorm`).
+
     Parameters
     ----------
     X : (B, C) ndarray of float
@@ -64,8 +66,6 @@ def batchnorm_forward(X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, runnin
     3. Update ``running_mean ← (1 - m) running_mean + m mu`` and
        ``running_var ← (1 - m) running_var + m var · B / (B - 1)`` (the *unbiased* estimate, as torch does).
     4. Evaluation uses ``running_mean`` and ``running_var`` in step 2 instead: a fixed affine map.
-
-    Defined in Chapter 3, Eq. (3.15).
 
     Examples
     --------
@@ -102,6 +102,8 @@ def batchnorm_forward(X: np.ndarray, gamma: np.ndarray, beta: np.ndarray, runnin
 def batchnorm_backward(dY: np.ndarray, cache):
     """Gradients of :func:`batchnorm_forward` given ``dY = dL/dY``.
 
+    Defined in :ref:`sec-batchnorm` (Eq. :eq:`eq-batchnorm-backward`).
+
     Returns
     -------
     dX : (B, C) ndarray
@@ -113,8 +115,6 @@ def batchnorm_backward(dY: np.ndarray, cache):
     involves the whole batch:
     ``dX = (gamma · inv_std / B) · (B dY - Σ_b dY - X̂ Σ_b dY X̂)`` per channel, where the two sums are
     ``dbeta`` and ``dgamma``. In evaluation mode the layer is a fixed affine map, ``dX = gamma · inv_std · dY``.
-
-    Defined in Chapter 3, Eq. (3.16).
     """
     X_hat, inv_std, gamma, train = cache
     dY = check_array(dY, "dY", shape=X_hat.shape, dtype_kind="f")

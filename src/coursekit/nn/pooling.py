@@ -31,6 +31,8 @@ def _pool_cols(x, kernel_size, stride, padding, pad_value):
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """Max pooling: the largest value of each window, channel by channel (padding never wins).
 
+    Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
+
     Parameters
     ----------
     x : (B, C, H, W) ndarray
@@ -40,8 +42,6 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     Returns
     -------
     (B, C, H_out, W_out) ndarray
-
-    Defined in Chapter 4, Eq. (4.9).
 
     Examples
     --------
@@ -56,10 +56,10 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
 def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """Gradient of max pooling: each output's gradient goes to the one input that won its window.
 
+    Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
+
     Returns ``dx`` of shape ``(B, C, H, W)``, zero except at the arg-max of each window (the first one
     on a tie); a pixel that wins several overlapping windows collects all their gradients.
-
-    Defined in Chapter 4, Eq. (4.9).
     """
     x, cols, stride, (Ho, Wo) = _pool_cols(x, kernel_size, stride, padding, -np.inf)
     B, C, H, W = x.shape
@@ -73,9 +73,9 @@ def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0) -> np.ndarra
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """Average pooling: the mean of each window, padding zeros included (PyTorch's ``count_include_pad``).
 
-    Returns ``(B, C, H_out, W_out)``; ``stride`` defaults to ``kernel_size``.
+    Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
 
-    Defined in Chapter 4, Eq. (4.9).
+    Returns ``(B, C, H_out, W_out)``; ``stride`` defaults to ``kernel_size``.
 
     Examples
     --------
@@ -90,7 +90,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
 def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0) -> np.ndarray:
     """Gradient of average pooling: each output's gradient is shared equally by the ``kh kw`` window cells.
 
-    Defined in Chapter 4, Eq. (4.9).
+    Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
     """
     x, cols, stride, (Ho, Wo) = _pool_cols(x, kernel_size, stride, padding, 0.0)
     B, C, H, W = x.shape
@@ -103,10 +103,10 @@ def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0) -> np.ndarra
 def global_avg_pool(x) -> np.ndarray:
     """Global average pooling: one number per channel, the mean over all pixels.
 
+    Defined in :ref:`sec-pooling` (Eq. :eq:`eq-global-avg-pool`).
+
     Returns ``(B, C)``. Whatever the input size, the output has the same length, and a shift of the
     feature maps (that keeps their content inside the frame) does not change it.
-
-    Defined in Chapter 4, Eq. (4.10).
 
     Examples
     --------

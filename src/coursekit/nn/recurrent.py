@@ -44,6 +44,8 @@ def _check_cell(x, h, W_ih, W_hh, b_ih, b_hh, gates: int):
 def rnn_cell_forward(x, h, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
     """One step of an Elman RNN: ``h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)`` (``torch.nn.RNNCell``).
 
+    Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-rnn-cell`).
+
     Parameters
     ----------
     x : (B, D) ndarray of float
@@ -56,8 +58,6 @@ def rnn_cell_forward(x, h, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
     -------
     (B, H) ndarray
         The new hidden state.
-
-    Defined in Chapter 3, Eq. (3.34).
     """
     _check_cell(x, h, W_ih, W_hh, b_ih, b_hh, 1)
     return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)          # (B, H)
@@ -65,6 +65,8 @@ def rnn_cell_forward(x, h, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
 
 def lstm_cell_forward(x, h, c, W_ih, W_hh, b_ih, b_hh):
     """One step of an LSTM cell with torch's gate order i, f, g, o (``torch.nn.LSTMCell``).
+
+    Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-lstm-cell`).
 
     Parameters
     ----------
@@ -85,8 +87,6 @@ def lstm_cell_forward(x, h, c, W_ih, W_hh, b_ih, b_hh):
     2. ``i = σ(a_i)``, ``f = σ(a_f)``, ``g = tanh(a_g)``, ``o = σ(a_o)``.
     3. ``c' = f ⊙ c + i ⊙ g`` — an *additive* update, so ``∂c'/∂c = diag(f)`` (no squashing weight matrix).
     4. ``h' = o ⊙ tanh(c')``.
-
-    Defined in Chapter 3, Eq. (3.36).
 
     Examples
     --------
@@ -122,13 +122,13 @@ def _check_sequence(X, h0, name="h0"):
 def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
     """Unroll :func:`rnn_cell_forward` over a batch-first sequence ``X`` of shape (B, T, D).
 
+    Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-rnn-cell`).
+
     Returns
     -------
     H_all : (B, T, H) ndarray
         The hidden state after each step (``torch.nn.RNN(batch_first=True)``'s output).
     h_T : (B, H) ndarray
-
-    Defined in Chapter 3, Eq. (3.34).
     """
     X = _check_sequence(X, h0)
     h, outs = h0, []
@@ -141,13 +141,13 @@ def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
 def lstm_forward(X, h0, c0, W_ih, W_hh, b_ih, b_hh):
     """Unroll :func:`lstm_cell_forward` over a batch-first sequence ``X`` of shape (B, T, D).
 
+    Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-lstm-cell`).
+
     Returns
     -------
     H_all : (B, T, H) ndarray
     (h_T, c_T) : pair of (B, H) ndarray
         As ``torch.nn.LSTM(batch_first=True)`` returns them (without its leading layer axis).
-
-    Defined in Chapter 3, Eq. (3.36).
     """
     X = _check_sequence(X, h0)
     h, c, outs = h0, c0, []
@@ -159,6 +159,8 @@ def lstm_forward(X, h0, c0, W_ih, W_hh, b_ih, b_hh):
 
 def rnn_state_jacobian_norms(X, h0, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
     """Spectral norms of ``∂h_T / ∂h_t`` for t = 0..T along one sequence of a vanilla RNN.
+
+    Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-rnn-jacobian`).
 
     Parameters
     ----------
@@ -179,8 +181,6 @@ def rnn_state_jacobian_norms(X, h0, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
     has norm at most ``‖W_hh‖₂`` (tanh' <= 1), so when the largest singular value of W_hh is below 1 the
     product shrinks geometrically with T - t (vanishing gradients); when it is well above 1 it can grow
     (exploding gradients) until the tanh saturates.
-
-    Defined in Chapter 3, Eq. (3.35).
 
     Examples
     --------

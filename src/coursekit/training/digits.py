@@ -50,6 +50,8 @@ def train_digits(config: DigitsConfig, data, generator: torch.Generator, progres
     """Train :class:`SmallCNN` on the digits with Adam, cross-entropy and a one-cycle learning rate (warm up
     to ``config.lr``, then anneal to ~0, which also lets the BatchNorm running statistics settle).
 
+    Defined in :ref:`sec-small-cnn` (Eq. :eq:`eq-gap-classifier`).
+
     ``data`` is a :class:`coursekit.data.DigitsSplit` (``coursekit.data.load_digits_split()``). Every random
     draw (initial weights, batch order) comes from ``generator``. Returns the model (in eval mode), its test
     accuracy and the per-epoch history.

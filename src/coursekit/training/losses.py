@@ -54,6 +54,8 @@ def _class_weights(weights, K: int, name: str) -> np.ndarray:
 def weighted_cross_entropy(logits: np.ndarray, y: np.ndarray, weights=None, reduction: str = "mean"):
     """Class-weighted cross-entropy ``-w_{y_i} log p_{i, y_i}``, normalised as ``torch.nn.functional.cross_entropy``.
 
+    Defined in :ref:`sec-class-imbalance` (Eq. :eq:`eq-weighted-cross-entropy`).
+
     Parameters
     ----------
     logits : (B, K) ndarray of float
@@ -66,8 +68,6 @@ def weighted_cross_entropy(logits: np.ndarray, y: np.ndarray, weights=None, redu
     Returns
     -------
     float, or (B,) ndarray for ``reduction="none"``
-
-    Defined in Chapter 3, Eq. (3.38).
 
     Examples
     --------
@@ -87,6 +87,8 @@ def weighted_cross_entropy(logits: np.ndarray, y: np.ndarray, weights=None, redu
 
 def focal_loss(logits: np.ndarray, y: np.ndarray, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
     """Softmax focal loss ``-α_{y_i} (1 - p_t)^γ log p_t`` with ``p_t = p_{i, y_i}``.
+
+    Defined in :ref:`sec-class-imbalance` (Eq. :eq:`eq-focal-loss`).
 
     Parameters
     ----------
@@ -108,8 +110,6 @@ def focal_loss(logits: np.ndarray, y: np.ndarray, gamma: float = 2.0, alpha=None
     The factor ``(1 - p_t)^γ`` is near 0 for well-classified examples (p_t → 1), so the many easy
     negatives of an imbalanced set stop dominating the sum; a hard example (p_t small) keeps almost its
     full cross-entropy. The paper uses one sigmoid per class; this is the softmax form of the same idea.
-
-    Defined in Chapter 3, Eq. (3.39).
 
     Examples
     --------
@@ -134,6 +134,8 @@ def distillation_loss(student_logits: np.ndarray, teacher_logits: np.ndarray, y:
                       T: float = 4.0, alpha: float = 0.9) -> float:
     """Knowledge distillation: ``α T² KL(q_T ‖ p_T) + (1 - α) CE(p, y)``, averaged over the batch.
 
+    Defined in :ref:`sec-distillation` (Eq. :eq:`eq-distillation-loss`).
+
     Parameters
     ----------
     student_logits, teacher_logits : (B, K) ndarray of float
@@ -154,8 +156,6 @@ def distillation_loss(student_logits: np.ndarray, teacher_logits: np.ndarray, y:
     ``p_T - q_T ≈ (z - v) / (K T)`` (zero-mean logits), so the soft gradients shrink like 1/T². The factor
     T² keeps their size independent of T, so changing T does not silently re-weight soft against hard
     targets. Equals ``T**2 * F.kl_div(F.log_softmax(z/T), F.softmax(v/T), reduction="batchmean")``.
-
-    Defined in Chapter 3, Eq. (3.40).
 
     Examples
     --------
@@ -180,6 +180,8 @@ def distillation_loss(student_logits: np.ndarray, teacher_logits: np.ndarray, y:
 def penalty(weights, lam: float, kind: str = "l2"):
     """An L2 (``λ/2 Σ w²``) or L1 (``λ Σ |w|``) penalty on a list of weight arrays, and its gradients.
 
+    Defined in :ref:`sec-weight-penalties` (Eq. :eq:`eq-weight-penalty-gradients`).
+
     Parameters
     ----------
     weights : list of ndarray
@@ -194,8 +196,6 @@ def penalty(weights, lam: float, kind: str = "l2"):
         ``λ w`` (L2: shrink in proportion, "weight decay") or ``λ sign(w)`` (L1: a constant pull towards
         0, with the subgradient 0 at w = 0). Plain (sub)gradient steps on L1 hover around 0 instead of
         landing on it; the proximal step ``coursekit.learn.sparse.soft_threshold`` gives exact zeros.
-
-    Defined in Chapter 3, Eq. (3.41).
 
     Examples
     --------

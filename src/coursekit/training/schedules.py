@@ -20,6 +20,8 @@ __all__ = ["warmup_cosine_lr"]
 def warmup_cosine_lr(step, base_lr: float, warmup_steps: int, total_steps: int, min_lr: float = 0.0):
     """Learning rate at ``step``: linear warmup from 0 to ``base_lr``, then cosine decay to ``min_lr``.
 
+    Defined in :ref:`sec-warmup-cosine` (Eq. :eq:`eq-warmup-cosine`).
+
     Parameters
     ----------
     step : int or ndarray of int
@@ -42,8 +44,6 @@ def warmup_cosine_lr(step, base_lr: float, warmup_steps: int, total_steps: int, 
     ``η_t = η t / W`` for ``t < W``; ``η_t = η_min + ½ (η - η_min)(1 + cos(π (t - W) / (T - W)))`` for
     ``W <= t <= T``; ``η_min`` after. The same shape as Hugging Face's ``get_cosine_schedule_with_warmup``
     (with ``min_lr = 0``); in torch, drive ``LambdaLR`` with ``lambda t: warmup_cosine_lr(t, 1, W, T, η_min/η)``.
-
-    Defined in Chapter 3, Eq. (3.37).
 
     Examples
     --------
