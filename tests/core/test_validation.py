@@ -15,12 +15,19 @@ from coursekit.data.images import add_salt_and_pepper, load_image, rgb_to_gray, 
     (np.zeros((4, 4, 3)), "colour image"),
     (np.zeros((2, 4, 4)), "2-D"),
     (np.zeros((0, 4)), "empty"),
-    (np.zeros((4, 4), dtype=bool), "dtype"),
+    (np.zeros((4, 4), dtype=complex), "dtype"),
     (np.array([[np.nan, 1.0]]), "NaN"),
 ])
 def test_gray_image_validation_explains_the_problem(bad, fragment):
     with pytest.raises(ValueError, match=fragment):
         v.as_gray_image(bad)
+
+
+def test_bool_images_are_grey_images_of_zeros_and_ones():
+    # the dtype rule (CONTRIBUTING.md, "Conventions"): bool is accepted wherever numbers are
+    mask = np.array([[True, False]])
+    assert v.as_gray_image(mask) is mask
+    assert v.as_float_image(mask).dtype == np.float64 and v.as_float_image(mask).tolist() == [[1.0, 0.0]]
 
 
 def test_uint8_is_required_where_the_algorithm_is_8_bit():

@@ -75,17 +75,18 @@ def check_array(x, name: str, ndim=None, dtype_kind: str | None = None, shape=No
 
 
 def as_gray_image(image, name: str = "image") -> np.ndarray:
-    """Validate a 2-D grey image (any real dtype) and return it unchanged.
+    """Validate a 2-D grey image of any real dtype (bool, integer or float) and return it unchanged.
 
-    Raises a ``ValueError`` for colour images, batches, empty arrays, bool or
-    complex arrays, and non-finite values.
+    The library's dtype rule (CONTRIBUTING.md, "Conventions"): every function that takes a grey image
+    accepts bool (as 0 and 1), any integer and any float dtype. Raises a ``ValueError`` for colour
+    images, batches, empty arrays, complex arrays and non-finite values.
     """
     if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[-1] in (3, 4):
         raise ValueError(
             f"{name} must be a 2-D grey image, got a colour image of shape {image.shape}; "
             "convert it first, e.g. with coursekit.data.rgb_to_gray(...)."
         )
-    check_array(image, name, ndim=2, dtype_kind="fiu")
+    check_array(image, name, ndim=2, dtype_kind="biuf")
     if image.shape[0] == 0 or image.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {image.shape}).")
     return image

@@ -5,10 +5,12 @@ looking at the neighbours: the negative, the log transform and gamma
 correction. Histogram equalisation and Otsu's method choose ``T`` from the
 image's own histogram.
 
-Conventions: ``uint8`` images hold 0..255 (``L = 256`` levels) and come back
-as ``uint8``; float images hold values in [0, 1] and come back as float64.
-The two functions that model 8-bit algorithms, :func:`equalize_hist` and
-:func:`otsu_threshold`, accept only ``uint8``, like OpenCV's.
+dtype rules (CONTRIBUTING.md, "Conventions"): the point operations work on the
+``[0, L - 1]`` scale and keep the representation — ``uint8`` holds 0..255
+(``L = 256``) and comes back as ``uint8``; float (or bool) holds values in
+[0, 1] and comes back as float64. The functions that model 8-bit algorithms,
+:func:`histogram`, :func:`equalize_hist` and :func:`otsu_threshold`, accept
+only ``uint8``, like OpenCV's. :func:`threshold` takes any real image.
 
 References
 ----------
@@ -26,6 +28,7 @@ import numpy as np
 from coursekit.core.validation import (
     as_gray_image,
     as_uint8_image,
+    check_array,
     check_in_range,
     check_positive,
 )
@@ -37,12 +40,13 @@ __all__ = [
 
 
 def _as_unit_range(image: np.ndarray, name: str = "image") -> tuple[np.ndarray, bool]:
-    """Return ``(r, was_uint8)`` with ``r`` the image as float64 in [0, 1]."""
+    """Return ``(r, was_uint8)`` with ``r`` the image as float64 in [0, 1] (bool counts as 0/1)."""
     as_gray_image(image, name)
     if image.dtype == np.uint8:
         return image.astype(np.float64) / 255.0, True
-    if image.dtype.kind != "f":
-        raise ValueError(f"{name} must be uint8 (0..255) or float in [0, 1], got dtype {image.dtype}.")
+    if image.dtype.kind not in "fb":
+        raise ValueError(f"{name} must be uint8 (0..255) or float in [0, 1] (bool counts as 0/1), "
+                         f"got dtype {image.dtype}; the number of levels L of other integer types is unknown.")
     check_in_range(image, 0.0, 1.0, name)
     return image.astype(np.float64), False
 
@@ -61,13 +65,21 @@ def negative(image: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of uint8 or float
-        uint8 in 0..255 (``L - 1 = 255``) or float in [0, 1] (``L - 1 = 1``).
+    image : (H, W) ndarray of uint8, float or bool
+        uint8 in 0..255 (``L - 1 = 255``), or float (or bool) in [0, 1] (``L - 1 = 1``).
 
     Returns
     -------
-    (H, W) ndarray
-        Same dtype convention as the input (uint8 → uint8, float → float64).
+    (H, W) ndarray of uint8 or float64
+        uint8 for uint8 input, float64 otherwise.
+
+    Notes
+    -----
+    Dark becomes bright and bright dark; the order of the levels is reversed, nothing else changes.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.2.
 
     Examples
     --------
@@ -85,20 +97,24 @@ def log_transform(image: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of uint8 or float
-        uint8 in 0..255 or float in [0, 1].
+    image : (H, W) ndarray of uint8, float or bool
+        uint8 in 0..255, or float (or bool) in [0, 1].
 
     Returns
     -------
-    (H, W) ndarray
+    (H, W) ndarray of uint8 or float64
         uint8 for uint8 input (``c = 255 / log 256`` on raw levels), float64 in [0, 1]
-        for float input (``c = 1 / log 2``).
+        otherwise (``c = 1 / log 2``).
 
     Notes
     -----
     The transform is computed on the image's own scale (0..255 for uint8),
     where ``log(1 + r)`` stretches the dark levels strongly: this is the
     transform used to display a Fourier spectrum.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.2.
 
     Examples
     --------
@@ -119,16 +135,25 @@ def gamma_correct(image: np.ndarray, gamma: float) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of uint8 or float
-        uint8 in 0..255 or float in [0, 1].
+    image : (H, W) ndarray of uint8, float or bool
+        uint8 in 0..255, or float (or bool) in [0, 1].
     gamma : float
         > 0. ``gamma < 1`` brightens the dark tones, ``gamma > 1`` darkens them;
         encoding for a display of gamma 2.2 uses ``gamma = 1 / 2.2``.
 
     Returns
     -------
-    (H, W) ndarray
-        uint8 (rounded ``255 * (r / 255) ** gamma``) for uint8 input, float64 for float input.
+    (H, W) ndarray of uint8 or float64
+        uint8 (rounded ``255 * (r / 255) ** gamma``) for uint8 input, float64 otherwise.
+
+    Notes
+    -----
+    Normalise to [0, 1], raise to the power, and map back to the input's scale: 0 and the brightest
+    level are fixed points for every gamma.
+
+    References
+    ----------
+    C. Poynton, *Digital Video and HD: Algorithms and Interfaces*, 2nd ed., ch. 27 ("Gamma").
 
     Examples
     --------
@@ -148,11 +173,20 @@ def histogram(image: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     image : (H, W) ndarray of uint8
+        An 8-bit image (the histogram has one bin per level, so uint8 is required).
 
     Returns
     -------
     (256,) ndarray of int64
         ``h[k]`` = number of pixels equal to ``k``; sums to ``H * W``.
+
+    Notes
+    -----
+    One ``np.bincount`` over the flattened image, with ``minlength=256`` so that every level has a bin.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.3.
 
     Examples
     --------
@@ -171,6 +205,7 @@ def equalize_hist(image: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     image : (H, W) ndarray of uint8
+        An 8-bit image (equalisation is an 8-bit algorithm, so uint8 is required).
 
     Returns
     -------
@@ -187,6 +222,10 @@ def equalize_hist(image: np.ndarray) -> np.ndarray:
     A constant image is returned unchanged (the mapping is undefined: ``N = cdf_min``).
     This is what ``cv2.equalizeHist`` computes; ``skimage.exposure.equalize_hist``
     returns ``cdf / N`` as float instead.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.3.
 
     Examples
     --------
@@ -211,20 +250,32 @@ def between_class_variance(hist: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    hist : (L,) ndarray
-        Counts per grey level (e.g. from :func:`histogram`).
+    hist : (L,) ndarray of int or float
+        Counts per grey level (e.g. from :func:`histogram`), not all zero.
 
     Returns
     -------
     (L,) ndarray of float64
-        ``sigma_B^2(t)`` when class 0 is the levels ``<= t`` and class 1 the levels ``> t``;
-        0 where a class is empty.
+        ``sigma_B^2(t)`` when class 0 is the levels ``<= t`` and class 1 the levels ``> t``, in squared
+        grey levels; 0 where a class is empty.
+
+    Notes
+    -----
+    With ``p = hist / hist.sum()``: ``omega(t) = sum_{k<=t} p_k``, ``mu(t) = sum_{k<=t} k p_k``,
+    ``mu_T = mu(L - 1)`` and ``sigma_B^2(t) = (mu_T omega(t) - mu(t))^2 / (omega(t) (1 - omega(t)))``.
+
+    References
+    ----------
+    N. Otsu, "A threshold selection method from gray-level histograms", IEEE Trans. SMC 9(1), 1979.
 
     Examples
     --------
     >>> between_class_variance(np.array([1, 0, 1])).round(3)
     array([1., 1., 0.])
     """
+    check_array(hist, "hist", ndim=1, dtype_kind="biuf")
+    if hist.size == 0 or hist.sum() <= 0:
+        raise ValueError("hist must hold at least one positive count.")
     p = hist.astype(np.float64) / hist.sum()              # (L,) probabilities
     k = np.arange(p.size, dtype=np.float64)
     omega = np.cumsum(p)                                  # (L,) weight of class 0
@@ -244,6 +295,7 @@ def otsu_threshold(image: np.ndarray) -> int:
     Parameters
     ----------
     image : (H, W) ndarray of uint8
+        An 8-bit image (the threshold is searched over its 256 levels, so uint8 is required).
 
     Returns
     -------
@@ -260,6 +312,10 @@ def otsu_threshold(image: np.ndarray) -> int:
 
     Maximising the between-class variance is the same as minimising the within-class
     variance, because the two add up to the total variance, which does not depend on ``t``.
+
+    References
+    ----------
+    N. Otsu, "A threshold selection method from gray-level histograms", IEEE Trans. SMC 9(1), 1979.
 
     Examples
     --------
@@ -278,14 +334,23 @@ def threshold(image: np.ndarray, t: float) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of any real dtype
+    image : (H, W) ndarray
+        Grey image, any real dtype (bool counts as 0/1).
     t : float
-        The threshold, in the image's units.
+        The threshold, in the image's own units (e.g. 0..255 for uint8).
 
     Returns
     -------
     (H, W) ndarray of bool
         ``image > t``. ``cv2.threshold(image, t, 255, cv2.THRESH_BINARY)`` gives ``255 * mask``.
+
+    Notes
+    -----
+    Strictly greater, so that Otsu's ``t`` puts the level ``t`` itself in the background.
+
+    References
+    ----------
+    N. Otsu, "A threshold selection method from gray-level histograms", IEEE Trans. SMC 9(1), 1979.
 
     Examples
     --------

@@ -9,6 +9,11 @@ an element-wise min or max, so the cost is ``|B|`` vectorised passes.
 Border convention (OpenCV's default): pixels outside the image never change
 the result — they count as +inf for erosion and -inf for dilation.
 
+dtype rule (CONTRIBUTING.md, "Conventions"): erosion and dilation only select
+input values, so every operation here keeps the input's dtype — a bool mask
+stays bool, a uint8 image stays uint8. Offsets inside a structuring element are
+array offsets ``(drow, dcol)`` from its centre pixel.
+
 References
 ----------
 - J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
@@ -27,7 +32,28 @@ __all__ = ["square", "disk", "cross", "erode", "dilate", "opening", "closing", "
 # ----------------------------------------------------------------------------- structuring elements
 
 def square(size: int) -> np.ndarray:
-    """A ``size × size`` square of ones (``size`` odd, so it has a centre).
+    """A ``size × size`` square structuring element (``size`` odd, so it has a centre).
+
+    Defined in :ref:`sec-morphology`.
+
+    Parameters
+    ----------
+    size : int
+        Odd side length, >= 1.
+
+    Returns
+    -------
+    (size, size) ndarray of bool
+        All True; ``cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))``.
+
+    Notes
+    -----
+    The square is separable (a row of ones times a column of ones), which is how OpenCV erodes with
+    it in two 1-D passes; here it is simply a set of ``size²`` offsets.
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -43,7 +69,28 @@ def square(size: int) -> np.ndarray:
 
 
 def disk(radius: int) -> np.ndarray:
-    """A digital disk ``{(y, x) : y^2 + x^2 <= radius^2}`` of shape ``(2 radius + 1,) * 2``.
+    """A digital disk ``{(dx, dy) : dx^2 + dy^2 <= radius^2}`` as a structuring element.
+
+    Defined in :ref:`sec-morphology`.
+
+    Parameters
+    ----------
+    radius : int
+        Radius in pixels, >= 0 (0 gives the single centre pixel).
+
+    Returns
+    -------
+    (2 radius + 1, 2 radius + 1) ndarray of bool
+        True inside the disk; equals ``skimage.morphology.disk(radius)``.
+
+    Notes
+    -----
+    A disk treats every direction alike, so it erodes and dilates shapes without favouring the axes
+    the way a square does.
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -59,6 +106,26 @@ def disk(radius: int) -> np.ndarray:
 
 def cross(size: int) -> np.ndarray:
     """A plus sign: the centre row and column of a ``size × size`` square (``size`` odd).
+
+    Defined in :ref:`sec-morphology`.
+
+    Parameters
+    ----------
+    size : int
+        Odd side length, >= 1.
+
+    Returns
+    -------
+    (size, size) ndarray of bool
+        ``cv2.getStructuringElement(cv2.MORPH_CROSS, (size, size))``; ``cross(3)`` is the 4-neighbourhood.
+
+    Notes
+    -----
+    Dilating with ``cross(3)`` grows a shape by its 4-connected neighbours only.
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -85,7 +152,7 @@ def _check_se(se) -> np.ndarray:
 
 
 def _extreme(image: np.ndarray, offsets: np.ndarray, op: str) -> np.ndarray:
-    """``op`` (min or max) of ``image`` shifted by each ``(dy, dx)`` in ``offsets``."""
+    """``op`` (min or max) of ``image`` shifted by each array offset ``(drow, dcol)`` in ``offsets``."""
     h, w = image.shape
     if image.dtype == bool:
         fill = op == "min"                       # True is the 'top' of a binary image
@@ -99,24 +166,14 @@ def _extreme(image: np.ndarray, offsets: np.ndarray, op: str) -> np.ndarray:
     reduce = np.minimum if op == "min" else np.maximum
     out = None
     for dy, dx in offsets:
-        shifted = padded[p + dy:p + dy + h, p + dx:p + dx + w]       # (H, W): image(y + dy, x + dx)
+        shifted = padded[p + dy:p + dy + h, p + dx:p + dx + w]       # (H, W): image[row + dy, col + dx]
         out = shifted.copy() if out is None else reduce(out, shifted, out=out)
     return out
 
 
-def _check_image(image) -> np.ndarray:
-    """A 2-D binary (bool) or grey (real) image, non-empty."""
-    if isinstance(image, np.ndarray) and image.dtype == bool:
-        check_array(image, "image", ndim=2)
-        if image.size == 0:
-            raise ValueError(f"image is empty (shape {image.shape}).")
-        return image
-    return as_gray_image(image)
-
-
 def _offsets(se: np.ndarray) -> np.ndarray:
     cy, cx = se.shape[0] // 2, se.shape[1] // 2
-    return np.argwhere(se) - np.array([cy, cx])  # (|B|, 2) offsets (dy, dx) from the centre
+    return np.argwhere(se) - np.array([cy, cx])  # (|B|, 2) array offsets (drow, dcol) from the centre
 
 
 def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
@@ -126,20 +183,26 @@ def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of bool (binary) or any real dtype (grey)
+    image : (H, W) ndarray
+        A binary (bool) mask or a grey image of any real dtype.
     se : (h, w) ndarray of bool or 0/1
         The structuring element ``B``; odd height and width, origin at the centre.
 
     Returns
     -------
-    (H, W) ndarray
-        Same dtype as ``image``. Binary: a pixel stays ``True`` only if ``B`` placed
-        there fits inside the shape, so shapes shrink and specks thinner than ``B`` vanish.
+    (H, W) ndarray, same dtype as ``image``
+        Binary: a pixel stays ``True`` only if ``B`` placed there fits inside the shape, so shapes shrink
+        and specks thinner than ``B`` vanish. Grey: the minimum over ``B``.
 
     Notes
     -----
-    One shifted copy per pixel of ``B``, combined with ``np.minimum``.
-    Same as ``cv2.erode(image, se)`` with the default border.
+    One shifted copy per pixel of ``B``, combined with ``np.minimum``; pixels outside the image count
+    as the largest value of the dtype, so they never win. Same as ``cv2.erode(image, se)`` with the
+    default border.
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -149,7 +212,7 @@ def erode(image: np.ndarray, se: np.ndarray) -> np.ndarray:
            [0, 1, 0],
            [0, 0, 0]])
     """
-    image, se = _check_image(image), _check_se(se)
+    image, se = as_gray_image(image), _check_se(se)
     return _extreme(image, _offsets(se), "min")
 
 
@@ -160,20 +223,25 @@ def dilate(image: np.ndarray, se: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of bool (binary) or any real dtype (grey)
+    image : (H, W) ndarray
+        A binary (bool) mask or a grey image of any real dtype.
     se : (h, w) ndarray of bool or 0/1
         The structuring element ``B``; odd height and width, origin at the centre.
 
     Returns
     -------
-    (H, W) ndarray
-        Same dtype as ``image``. Binary: ``True`` wherever ``B`` touches the shape.
+    (H, W) ndarray, same dtype as ``image``
+        Binary: ``True`` wherever ``B`` touches the shape. Grey: the maximum over the reflected ``B``.
 
     Notes
     -----
     The offsets are reflected (``x - b``), the Minkowski-sum definition used by
     SciPy and scikit-image. ``cv2.dilate`` does not reflect; for the symmetric
     elements of :func:`square`, :func:`disk` and :func:`cross` the two agree.
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -183,7 +251,7 @@ def dilate(image: np.ndarray, se: np.ndarray) -> np.ndarray:
            [1, 1, 1],
            [0, 1, 0]])
     """
-    image, se = _check_image(image), _check_se(se)
+    image, se = as_gray_image(image), _check_se(se)
     return _extreme(image, -_offsets(se), "max")
 
 
@@ -191,6 +259,26 @@ def opening(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Opening ``A ∘ B = (A ⊖ B) ⊕ B``: removes specks smaller than ``B``, keeps the rest.
 
     Defined in :ref:`sec-morphology` (Eq. :eq:`eq-opening`).
+
+    Parameters
+    ----------
+    image : (H, W) ndarray
+        A binary (bool) mask or a grey image of any real dtype.
+    se : (h, w) ndarray of bool or 0/1
+        The structuring element ``B``; odd height and width.
+
+    Returns
+    -------
+    (H, W) ndarray, same dtype as ``image``
+        The union of every placement of ``B`` that fits inside the shape.
+
+    Notes
+    -----
+    Erode, then dilate with the same ``B``. Opening is idempotent: opening twice changes nothing more.
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -205,6 +293,27 @@ def closing(image: np.ndarray, se: np.ndarray) -> np.ndarray:
     """Closing ``A • B = (A ⊕ B) ⊖ B``: fills holes and gaps smaller than ``B``.
 
     Defined in :ref:`sec-morphology` (Eq. :eq:`eq-closing`).
+
+    Parameters
+    ----------
+    image : (H, W) ndarray
+        A binary (bool) mask or a grey image of any real dtype.
+    se : (h, w) ndarray of bool or 0/1
+        The structuring element ``B``; odd height and width.
+
+    Returns
+    -------
+    (H, W) ndarray, same dtype as ``image``
+        The shape with every hole that ``B`` cannot fit into filled.
+
+    Notes
+    -----
+    Dilate, then erode with the same ``B``: the dual of :func:`opening` (closing the shape is opening
+    its complement).
+
+    References
+    ----------
+    J. Serra, *Image Analysis and Mathematical Morphology*, Academic Press, 1982.
 
     Examples
     --------
@@ -222,14 +331,24 @@ def boundary(image: np.ndarray, se: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of bool, or grey
-        For a grey image the difference ``A - (A ⊖ B)`` (the internal morphological gradient).
-    se : (h, w) ndarray of bool
+    image : (H, W) ndarray
+        A binary (bool) mask, or a grey image of any real dtype (then the difference ``A - (A ⊖ B)``,
+        the internal morphological gradient).
+    se : (h, w) ndarray of bool or 0/1
+        The structuring element ``B``; odd height and width.
 
     Returns
     -------
-    (H, W) ndarray
-        bool for a binary image; same dtype as a grey image.
+    (H, W) ndarray, same dtype as ``image``
+        bool for a mask (``A and not (A ⊖ B)``); for a grey image the non-negative difference.
+
+    Notes
+    -----
+    Erosion never exceeds the image, so the grey difference never wraps around for unsigned dtypes.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 9.5.
 
     Examples
     --------
