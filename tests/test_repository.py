@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import ROOT, chapter_notebooks, load_notebook, solution_notebooks
+
+sys.path.insert(0, str(ROOT / "tools"))
+import booklabels  # noqa: E402  (tools/ is not a package)
 
 ALL_NOTEBOOKS = chapter_notebooks() + solution_notebooks() + sorted((ROOT / "exercises").glob("*.ipynb"))
 
@@ -126,16 +130,68 @@ def test_chapter_has_key_ideas_quiz_and_a_widget(path):
     assert "frame_slider" in text or "ipywidgets" in text
 
 
-def _labels(path: Path) -> list[str]:
-    text = "\n".join(_src(c) for c in load_notebook(path)["cells"] if c["cell_type"] == "markdown")
-    return re.findall(r"\$\$\s*\((eq-\d+-\d+)\)", text)
+def test_equation_labels_are_semantic_and_unique_across_the_book():
+    """Sphinx numbers a chapter's labelled equations (N.1), (N.2), ... in page order; the labels name the
+    equation (``eq-gaussian-kernel``), never its position, so moving an equation renumbers nothing."""
+    pages = booklabels.book_pages()
+    labels = [e.label for p in pages for e in p.equations] + [s.label for p in pages for s in p.sections]
+    duplicates = sorted({lab for lab in labels if labels.count(lab) > 1})
+    assert not duplicates, f"labels defined twice in the book: {duplicates}"
+    positional = [e.label for p in pages for e in p.equations if booklabels.POSITIONAL_EQ.match(e.label)]
+    assert not positional, f"name these equations for what they are, not where they sit: {positional}"
+    not_sec = [s.label for p in pages if p.chapter for s in p.sections if not s.label.startswith("sec-")]
+    assert not not_sec, f"chapter section labels start with sec-: {not_sec}"
 
 
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
-def test_equation_labels_follow_page_order(path):
-    """Sphinx numbers a chapter's equations (N.1), (N.2), … in page order; the labels say the same."""
-    n = int(path.name[:2])
-    assert _labels(path) == [f"eq-{n}-{k}" for k in range(1, len(_labels(path)) + 1)]
+def test_chapter_citations_resolve(path):
+    """Every {eq}/{ref} of a chapter names a label of the book (Sphinx would only warn at the very end)."""
+    labels = booklabels.book_labels()
+    page = booklabels.parse_page(path)
+    text = "\n".join(f"{{{role}}}`{label}`" for role, label in page.citations)
+    assert not booklabels.unresolved_citations({path.name: text.replace("{", ":").replace("}", ":")}, labels)
+
+
+def _library_texts() -> dict[str, str]:
+    src = ROOT / "src" / "coursekit"
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in sorted(src.rglob("*.py"))}
+
+
+def test_every_label_cited_by_a_docstring_exists_in_the_book():
+    """A back-link ``Defined in :ref:`sec-...` (Eq. :eq:`eq-...`)`` must land on a real section and equation."""
+    bad = booklabels.unresolved_citations(_library_texts(), booklabels.book_labels())
+    assert not bad, "citations that resolve to nothing (add the label to the chapter, or fix the name):\n" + "\n".join(bad)
+
+
+def test_unresolved_citations_are_reported():
+    labels = booklabels.book_labels()
+    some_eq = next(lab for lab, item in labels.items() if isinstance(item, booklabels.Equation))
+    some_sec = next(lab for lab, item in labels.items() if isinstance(item, booklabels.Section))
+    texts = {"good.py": f"Defined in :ref:`{some_sec}` (Eq. :eq:`{some_eq}`).",
+             "bad.py": ":ref:`sec-no-such-section` and :eq:`eq-no-such-equation`",
+             "wrong_kind.py": f":eq:`{some_sec}` and :ref:`{some_eq}`"}
+    bad = booklabels.unresolved_citations(texts, labels)
+    assert [b.split(":")[0] for b in bad] == ["bad.py", "bad.py", "wrong_kind.py", "wrong_kind.py"], bad
+    assert "sec-no-such-section" in bad[0] and "eq-no-such-equation" in bad[1]
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_code_shown_in_a_chapter_links_back_to_its_section(path):
+    """A public function (or class) listed with ``literalinclude :pyobject:`` links back to the section
+    that lists it, so the API page and the chapter point at each other."""
+    objects = {o.fullname: o for o in booklabels.library_objects()}
+    missing = []
+    for listing in booklabels.parse_page(path).listings:
+        name = listing.options.get("pyobject")
+        target = (path.parent / listing.target).resolve()
+        if not name or "coursekit" not in target.parts or any(p.startswith("_") for p in name.split(".")):
+            continue
+        owner = name.split(".")[0]   # a method is covered by its class's back-link
+        obj = objects.get(f"{booklabels.module_of_path(target)}.{owner}")
+        link = booklabels.parse_backlink(obj.docstring) if obj else None
+        if link is None or link[0] not in listing.sections:
+            missing.append(f"{owner}: links to {link and link[0]}, listed under {listing.sections}")
+    assert not missing, f"{path.name}: listed code whose back-link does not name its section: {missing}"
 
 
 def test_toc_numbering_matches_chapter_numbers():
@@ -143,21 +199,6 @@ def test_toc_numbering_matches_chapter_numbers():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     chapters = [f for f in _toc_files(toc) if re.match(r"book/\d\d_", f)]
     assert [int(f[5:7]) for f in chapters] == list(range(1, len(chapters) + 1))
-
-
-def test_docstring_equation_citations_exist_in_the_chapter():
-    """'Defined in Chapter 2, Eq. (2.5)' in coursekit must point at a real equation of chapter 2."""
-    labels = {int(p.name[:2]): set(_labels(p)) for p in chapter_notebooks()}
-    bad = []
-    for py in (ROOT / "src" / "coursekit").rglob("*.py"):
-        for chapter, eqs in re.findall(r"Defined in Chapter (\d+), Eqs?\. ([^\n]*)", py.read_text()):
-            chapter = int(chapter)
-            if chapter not in labels:
-                continue  # that chapter is not written yet
-            for n, k in re.findall(r"\((\d+)\.(\d+)\)", eqs):
-                if int(n) != chapter or f"eq-{chapter}-{k}" not in labels[chapter]:
-                    bad.append(f"{py.name}: Eq. ({n}.{k})")
-    assert not bad, f"citations of equations that do not exist: {bad}"
 
 
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
