@@ -9,15 +9,22 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import sys
+import warnings
+from pathlib import Path
 
 import docutils.core
 import docutils.utils
 import pytest
 from docutils.parsers.rst import Directive, directives, roles
 from sphinx.ext.napoleon import Config
+from numpydoc.docscrape import NumpyDocString
 from sphinx.ext.napoleon.docstring import NumpyDocstring
 
 import coursekit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import booklabels  # noqa: E402  (tools/ is not a package)
 
 _CONFIG = Config(napoleon_use_rtype=False)
 
@@ -89,3 +96,61 @@ def test_docstrings_are_valid_restructuredtext(module_name):
             if msg["level"] >= 2:
                 problems.append(f"{where}: {msg.astext().splitlines()[0]}")
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The back-link to the chapter: ``Defined in :ref:`sec-...` (Eq. :eq:`eq-...`).`` as the first paragraph of
+# the extended summary, right after the one-line summary. Anywhere else numpydoc reads it as a return value
+# (after Returns) or as doctest output (after Examples), and the API page shows it in the wrong place.
+
+def backlink_problems(where: str, doc: str) -> list[str]:
+    """What is wrong with the back-link of one docstring (nothing when it has none)."""
+    if "Defined in" not in doc:
+        return []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # numpydoc warns about unknown sections; not our concern here
+        parsed = NumpyDocString(inspect.cleandoc(doc))
+    problems = []
+    for section, value in parsed._parsed_data.items():
+        if section != "Extended Summary" and "Defined in" in str(value):
+            problems.append(f"{where}: the back-link is parsed as part of {section!r}; "
+                            "put it right after the one-line summary")
+    paragraphs = "\n".join(parsed["Extended Summary"]).split("\n\n")
+    first, rest = " ".join(paragraphs[0].split()), "\n\n".join(paragraphs[1:])
+    if "Defined in" in first and not booklabels.BACKLINK.fullmatch(first):
+        problems.append(f"{where}: the back-link reads {first!r}; write "
+                        "'Defined in :ref:`sec-...` (Eq. :eq:`eq-...`).' alone in its paragraph")
+    if "Defined in" in rest:
+        problems.append(f"{where}: the back-link must be the first paragraph after the summary, not later")
+    return problems
+
+
+@pytest.mark.parametrize("module_name", _modules())
+def test_backlinks_sit_right_after_the_summary(module_name):
+    module = importlib.import_module(module_name)
+    problems = [p for where, doc in _docstrings(module) for p in backlink_problems(where, doc)]
+    assert not problems, "\n".join(problems)
+
+
+_GOOD = '''Sampled, normalised 1-D Gaussian kernel.
+
+    Defined in :ref:`sec-gaussian-smoothing` (Eq. :eq:`eq-gaussian-kernel`).
+
+    Returns
+    -------
+    (k,) ndarray of float64
+    '''
+
+
+@pytest.mark.parametrize("doc, complaint", [
+    (_GOOD.replace("    Defined in", "    Some prose.\n\n    Defined in"), "first paragraph"),
+    (_GOOD.split("    Defined in")[0] + _GOOD.split(".\n\n", 2)[-1] + "\n    Defined in :ref:`sec-x`.\n", "Returns"),
+    ("Summary.\n\n    Examples\n    --------\n    >>> 1\n    1\n\n    Defined in :ref:`sec-x`.\n", "Examples"),
+    ("Summary. Defined in :ref:`sec-x`.", "Summary"),
+    ("Summary.\n\n    Defined in Chapter 2, Eq. (2.7).\n", "write"),
+    ("Summary.\n\n    Defined in :ref:`sec-x` and more words.\n", "write"),
+])
+def test_backlink_checker_rejects_a_misplaced_or_malformed_backlink(doc, complaint):
+    assert backlink_problems("f", _GOOD) == []
+    problems = backlink_problems("f", doc)
+    assert problems and complaint in " ".join(problems), problems
