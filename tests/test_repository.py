@@ -235,6 +235,29 @@ def test_every_coursekit_module_is_in_the_api_reference():
     assert modules <= documented, f"modules missing from book/api.md: {sorted(modules - documented)}"
 
 
+def test_api_pages_are_up_to_date():
+    """book/api.md (per package) and book/api_by_chapter.md (per chapter, from the back-links) are generated."""
+    import make_api
+
+    for name, render in make_api.PAGES.items():
+        on_disk = (ROOT / "book" / name).read_text(encoding="utf-8")
+        assert on_disk == render(), f"book/{name} is out of date: run python tools/make_api.py"
+
+
+def test_api_by_chapter_lists_each_chapters_code_under_its_sections():
+    import make_api
+
+    text = make_api.render_by_chapter()
+    for page in booklabels.book_pages():
+        if page.chapter and page.listings:
+            assert f"## Chapter {page.chapter}: {page.title}" in text
+    # a function that lives in metrics/ is listed under Chapter 1's section, where the chapter teaches it
+    ch1 = text.split("## Chapter 1:")[1].split("## Chapter 2:")[0]
+    assert "   coursekit.metrics.image.psnr\n" in ch1 and "{ref}`sec-mse-psnr`" in ch1
+    ch4 = text.split("## Chapter 4:")[1]
+    assert "   coursekit.layers.blocks.ResidualBlock\n" in ch4.split("{ref}`sec-residual-blocks`")[1].split("{ref}")[0]
+
+
 def test_glossary_terms_link_to_functions_that_exist():
     import importlib
 
