@@ -17,6 +17,7 @@ from scipy import ndimage
 from skimage import feature
 from skimage import filters as skfilters
 
+from coursekit.image import _canny_banded as CB
 from coursekit.image import edges as E
 from coursekit.image import corners
 from coursekit.data import load_image
@@ -114,27 +115,27 @@ def test_hysteresis_contains_skimage_four_connected_result(rng):
 @pytest.mark.parametrize("name", ["camera", "coins", "astronaut"])
 @pytest.mark.parametrize("low,high", [(50, 150), (100, 250)])
 def test_canny_agrees_with_cv2_canny_l2(images, name, low, high):
-    ours = E.canny(images[name], low, high, sigma=0, l2=True)
+    ours = E.canny(images[name], sigma=0, low_threshold=low, high_threshold=high, l2=True)
     theirs = cv2.Canny(images[name], low, high, L2gradient=True) > 0
     assert _f1(ours, theirs) > 0.98
 
 
 def test_canny_agrees_with_cv2_canny_l1(images):
-    ours = E.canny(images["coins"], 60, 180, sigma=0, l2=False)   # measured F1 0.99; asked 0.97
+    ours = E.canny(images["coins"], 0, 60, 180, l2=False)   # measured F1 0.99; asked 0.97
     assert _f1(ours, cv2.Canny(images["coins"], 60, 180) > 0) > 0.97
 
 
 @pytest.mark.parametrize("name", ["camera", "coins"])
 def test_canny_agrees_with_skimage_within_one_pixel(images, name):
     x = images[name] / 255.0
-    ours = E.canny(x, 0.1, 0.2, sigma=2.0)
-    theirs = feature.canny(x, sigma=2.0, low_threshold=0.1, high_threshold=0.2)
+    ours = E.canny(x, 2.0, 0.1, 0.2)                       # the same call as skimage's, positionally
+    theirs = feature.canny(x, 2.0, 0.1, 0.2)
     assert _f1(ours, theirs, tol=1) > 0.95
 
 
 def test_canny_higher_threshold_keeps_a_subset(images):
     f = images["camera"]
-    assert np.all(E.canny(f, 50, 150)[E.canny(f, 50, 300)])
+    assert np.all(E.canny(f, 1.0, 50, 150)[E.canny(f, 1.0, 50, 300)])
 
 
 # ----------------------------------------------------------------------------- Harris
@@ -167,9 +168,10 @@ def test_harris_finds_the_four_corners_of_a_rotated_square():
 
 def test_harris_corners_are_skimage_peaks_of_the_same_response(images):
     f = images["astronaut"][:256, :256]
-    found = {tuple(p) for p in corners.harris_corners(f, threshold_rel=0.01, min_distance=3)}
+    found = {tuple(p) for p in corners.harris_corners(f, threshold_rel=0.01, min_distance=3)}   # (x, y)
     R = corners.harris_response(f)
-    theirs = {tuple(p) for p in feature.peak_local_max(R, min_distance=3, threshold_rel=0.01, exclude_border=False)}
+    peaks = feature.peak_local_max(R, min_distance=3, threshold_rel=0.01, exclude_border=False)   # (row, col)
+    theirs = {(int(c), int(r)) for r, c in peaks}
     assert len(found & theirs) >= 0.95 * max(len(found), len(theirs))
 
 
@@ -177,11 +179,15 @@ def test_harris_corners_are_skimage_peaks_of_the_same_response(images):
 
 def test_edges_reject_colour_and_bad_parameters():
     with pytest.raises(ValueError, match="colour image"):
-        E.canny(np.zeros((8, 8, 3)), 1, 2)
+        E.canny(np.zeros((8, 8, 3)))
     with pytest.raises(ValueError, match="low must be <= high"):
-        E.canny(np.zeros((8, 8)), 5, 2)
+        E.canny(np.zeros((8, 8)), 1.0, low_threshold=5, high_threshold=2)
+    with pytest.raises(ValueError, match="low must be <= high"):
+        E.canny(np.zeros((8, 8)), 1.0, low_threshold=5)     # above the default high of a float image (0.2)
     with pytest.raises(ValueError, match="sigma must be >= 0"):
-        E.canny(np.zeros((8, 8)), 1, 2, sigma=-1)
+        E.canny(np.zeros((8, 8)), sigma=-1)
+    with pytest.raises(ValueError, match="low must be >= 0"):
+        E.hysteresis_threshold(np.zeros((8, 8)), -1, 2)
     with pytest.raises(ValueError, match="shape"):
         E.non_max_suppression(np.zeros((8, 8)), np.zeros((8, 9)))
     with pytest.raises(ValueError, match="2-D"):
@@ -192,6 +198,8 @@ def test_edges_reject_colour_and_bad_parameters():
         corners.harris_response(np.zeros((8, 8)), block_size=4)
     with pytest.raises(ValueError, match="threshold_rel"):
         corners.harris_corners(np.zeros((8, 8)), threshold_rel=2.0)
+    with pytest.raises(ValueError, match="min_distance"):
+        corners.harris_corners(np.zeros((8, 8)), min_distance=0)
 
 
 # ----------------------------------------------------------------------------- banded Canny and the fast NMS
@@ -218,7 +226,7 @@ def test_nms_equals_the_previous_implementation_for_any_angle(rng, shape):
 
 
 def _canny_whole_image(image, low, high, sigma, l2=True):
-    """Eq. (2.18) as written: each step once on the whole image."""
+    """Eq. (eq-canny) as written, independently of canny(): each public step once on the whole image."""
     x = image.astype(np.float64)
     if sigma > 0:
         x = gaussian_blur(x, sigma)
@@ -228,20 +236,23 @@ def _canny_whole_image(image, low, high, sigma, l2=True):
 
 @pytest.mark.parametrize("name", ["camera", "coins"])
 @pytest.mark.parametrize("sigma,l2", [(1.4, True), (0.0, True), (2.0, False)])
-def test_banded_canny_is_identical_to_the_whole_image_steps(images, name, sigma, l2):
-    # exact: every kept row is computed by the same arithmetic; only rows within the halo are discarded
+def test_fast_canny_is_identical_to_the_readable_steps(images, name, sigma, l2):
+    # exact on these images: every kept row is computed by the same arithmetic, and no float32 magnitude
+    # lands within rounding of a threshold or of a neighbour (the float32 test below allows for that)
     img = images[name]
-    assert np.array_equal(E.canny(img, 50, 100, sigma, l2), _canny_whole_image(img, 50, 100, sigma, l2))
+    steps = E.canny(img, sigma, 50, 100, l2=l2, fast=False)
+    assert np.array_equal(steps, _canny_whole_image(img, 50, 100, sigma, l2))
+    assert np.array_equal(E.canny(img, sigma, 50, 100, l2=l2), steps)
 
 
 @pytest.mark.parametrize("band", [1, 2, 5, 64])
 @pytest.mark.parametrize("shape", [(1, 1), (2, 7), (4, 3), (9, 13), (70, 33)])
-def test_banded_canny_with_tiny_bands_and_images_smaller_than_the_halo(rng, monkeypatch, band, shape):
+def test_banded_canny_with_tiny_bands_and_images_smaller_than_the_halo(rng, band, shape):
     # bands thinner than the halo, images shorter than the blur kernel, a last band that is cut short
-    monkeypatch.setattr(E, "_CANNY_BAND", band)
     img = rng.uniform(0, 255, shape)
     for sigma in (0.0, 1.0, 2.5):
-        assert np.array_equal(E.canny(img, 20, 60, sigma), _canny_whole_image(img, 20, 60, sigma))
+        banded = CB.canny_banded(img, sigma, 20, 60, True, band_rows=band)
+        assert np.array_equal(banded, _canny_whole_image(img, 20, 60, sigma))
 
 
 # ----------------------------------------------------------------------------- canny's float32, angle-free path
@@ -261,7 +272,7 @@ def _off_the_borders(gx, gy, eps=1e-4):
 def test_sector_from_gradients_equals_sector_from_angle_except_at_ties(rng, dtype):
     gx, gy = (rng.normal(0, 50, (64, 64)).astype(dtype) for _ in range(2))
     gx[0, :8], gy[1, :8], gx[2, :8], gy[2, :8] = 0, 0, 0, 0     # on an axis, and the zero gradient
-    ours = E._sector_from_gradient(gx, gy)
+    ours = CB.sector_from_gradient(gx, gy)
     assert ours.dtype == np.uint8 and set(np.unique(ours)) <= {0, 1, 2, 3}
     ok = _off_the_borders(gx, gy)                               # excludes ~0.1 % of random angles
     assert ok.mean() > 0.99 and ok[:3, :8].all()
@@ -271,7 +282,7 @@ def test_sector_from_gradients_equals_sector_from_angle_except_at_ties(rng, dtyp
 def test_sector_from_gradients_equals_sector_from_angle_on_camera(images):
     gx, gy = (g.astype(np.float32) for g in gaussian_blur_sobel(images["camera"]))
     ok = _off_the_borders(gx, gy)
-    assert np.array_equal(E._sector_from_gradient(gx, gy)[ok], _sector_of_angle(gx, gy)[ok])
+    assert np.array_equal(CB.sector_from_gradient(gx, gy)[ok], _sector_of_angle(gx, gy)[ok])
 
 
 def gaussian_blur_sobel(image):
@@ -279,14 +290,19 @@ def gaussian_blur_sobel(image):
     return sobel(gaussian_blur(image, 1.4))
 
 
-def test_nms_core_with_the_gradient_sector_is_the_public_nms(images):
-    # the public, angle-based NMS and canny's path share _nms_keep: with the same magnitude they differ
+def test_fast_nms_with_the_gradient_sector_is_the_public_nms(images):
+    # the public, angle-based NMS and canny's fast path (nms_keep on the sector read off gx, gy) differ
     # only where the two sectors differ, i.e. on a sector border (none off the borders here)
     gx, gy = gaussian_blur_sobel(images["coins"])
     mag, theta = E.gradient_magnitude_direction(gaussian_blur(images["coins"], 1.4))
-    keep = E._nms_keep(np.pad(mag, 1), E._sector_from_gradient(gx, gy))
+    keep = CB.nms_keep(np.pad(mag, 1), CB.sector_from_gradient(gx, gy))
     ok = _off_the_borders(gx, gy)
     assert np.array_equal((mag * keep)[ok], E.non_max_suppression(mag, theta)[ok])
+
+
+def test_fast_hysteresis_is_the_public_hysteresis(rng):
+    m = rng.uniform(0, 1, (64, 80))
+    assert np.array_equal(CB.connected_to_strong(m > 0.5, m > 0.9), E.hysteresis_threshold(m, 0.5, 0.9))
 
 
 @pytest.mark.parametrize("name", ["camera", "coins"])
@@ -294,9 +310,9 @@ def test_nms_core_with_the_gradient_sector_is_the_public_nms(images):
 def test_float32_canny_agrees_with_the_float64_steps(images, name, sigma, l2, low, high):
     # float32 moves magnitudes by ~1e-7 relative, so only pixels at a threshold or tied with a neighbour
     # can flip: measured F1 = 1.0 on these images; asked 0.995 (the bar the float32 path was held to)
-    ours = E.canny(images[name], low, high, sigma, l2)
+    ours = E.canny(images[name], sigma, low, high, l2=l2)
     assert ours.dtype == bool and ours.shape == images[name].shape
-    assert _f1(ours, _canny_whole_image(images[name], low, high, sigma, l2)) >= 0.995
+    assert _f1(ours, E.canny(images[name], sigma, low, high, l2=l2, fast=False)) >= 0.995
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (1, 5), (4, 1), (2, 2), (3, 40)])
@@ -305,7 +321,7 @@ def test_canny_on_tiny_images_matches_the_float64_steps(rng, shape, sigma):
     # images narrower than the blur kernel and the Sobel ring: every border rule is exercised; exact on
     # these seeded inputs (uniform values put no magnitude within float32 rounding of a threshold)
     img = rng.uniform(0, 255, shape)
-    ours = E.canny(img, 20, 60, sigma)
+    ours = E.canny(img, sigma, 20, 60)
     assert ours.shape == shape and ours.dtype == bool
     assert np.array_equal(ours, _canny_whole_image(img, 20, 60, sigma))
 
@@ -314,13 +330,13 @@ def test_canny_with_sigma_zero_does_not_blur():
     # a one-pixel step: blurred, the gradient spreads over several columns; unblurred, Sobel gives
     # exactly 4 * 100 on the two columns either side of the step, and the tie keeps both after NMS
     f = np.zeros((9, 12)); f[:, 6:] = 100.0
-    edges = E.canny(f, 100, 300, sigma=0)
+    edges = E.canny(f, sigma=0, low_threshold=100, high_threshold=300)
     assert edges[:, [5, 6]].all() and edges.sum() == 18
 
 
-def test_canny_result_does_not_depend_on_the_band_height(images, monkeypatch):
+def test_canny_result_does_not_depend_on_the_band_height(images):
     # the intent of the banded design: one band over the whole image gives the same edges as thin bands
-    img = images["camera"]
-    thin = E.canny(img, 50, 100, 1.4)
-    monkeypatch.setattr(E, "_CANNY_BAND", img.shape[0])
-    assert np.array_equal(thin, E.canny(img, 50, 100, 1.4))
+    x = images["camera"].astype(np.float64)
+    thin = CB.canny_banded(x, 1.4, 50, 100, True, band_rows=32)
+    assert np.array_equal(thin, CB.canny_banded(x, 1.4, 50, 100, True, band_rows=x.shape[0]))
+    assert np.array_equal(thin, E.canny(images["camera"], 1.4, 50, 100))

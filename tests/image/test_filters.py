@@ -18,6 +18,8 @@ from scipy import ndimage, signal
 from coursekit.image import filters as F
 from coursekit.image import nonlinear
 from coursekit.image import derivatives
+from coursekit.image import _canny_banded as CB
+from coursekit.image import _separable as S
 from coursekit.image import _sorting_networks as SN
 from coursekit.data import add_salt_and_pepper, load_image
 
@@ -166,10 +168,19 @@ def test_median_filter_matches_scipy_on_random_floats(rng):
     assert np.array_equal(nonlinear.median_filter(f, 7), ndimage.median_filter(f, size=7, mode="mirror"))
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, bool])
+def test_median_filter_beyond_the_network_keeps_the_dtype_and_matches_scipy(rng, dtype):
+    # ksize 9 takes the readable path (sliding windows + np.partition); exact, a median is an input value
+    img = rng.integers(0, 2 if dtype is bool else 200, (24, 19)).astype(dtype)
+    ours = nonlinear.median_filter(img, 9, mode="replicate")
+    assert ours.dtype == img.dtype
+    assert np.array_equal(ours, ndimage.median_filter(img, size=9, mode="nearest"))
+
+
 def test_median_beats_mean_on_salt_and_pepper(images, rng):
     clean = images["camera"]
     noisy = add_salt_and_pepper(clean, 0.05, rng)
-    err_med = np.abs(nonlinear.median_filter(noisy, 3) - clean).mean()
+    err_med = np.abs(nonlinear.median_filter(noisy, 3) - clean.astype(float)).mean()   # uint8 in, uint8 out
     err_box = np.abs(F.box_filter(noisy, 3) - clean).mean()
     assert err_med < 0.5 * err_box
 
@@ -284,7 +295,7 @@ def test_median_network_equals_partition_and_the_double_loop(rng, ksize, mode, d
     r = ksize // 2
     expected = SN.median_partition(nonlinear._pad_native(img, r, mode), ksize)
     ours = nonlinear.median_filter(img, ksize, mode)
-    assert ours.dtype == np.float64
+    assert ours.dtype == dtype                         # a median selects an input: the dtype is kept
     assert np.array_equal(ours, expected) and np.array_equal(ours, _brute_median(img, ksize, mode))
 
 
@@ -339,8 +350,7 @@ def _pad_by_index(x, r, mode):
     x = np.asarray(x, dtype=np.float64)
     if F.PAD_MODES[mode] == "zero":
         return np.pad(x, ((ry, ry), (rx, rx)))
-    return x[np.ix_(F._pad_index(x.shape[0], ry, ry, F.PAD_MODES[mode]),
-                    F._pad_index(x.shape[1], rx, rx, F.PAD_MODES[mode]))]
+    return x[np.ix_(F.pad_index(x.shape[0], ry, ry, mode), F.pad_index(x.shape[1], rx, rx, mode))]
 
 
 def _simple_separable(x, k, mode):
@@ -382,16 +392,24 @@ def test_banded_gaussian_matches_cv2_on_a_full_image_with_a_partial_last_band():
 
 def test_separable_pass_refuses_an_asymmetric_kernel(rng):
     with pytest.raises(ValueError, match="symmetric"):
-        F._separable_correlate(_random(rng), np.array([1.0, 2.0, 3.0]), np.ones(3), "reflect")
+        S.separable_correlate(F.pad(_random(rng), 1), np.array([1.0, 2.0, 3.0]), np.ones(3))
 
 
 @pytest.mark.parametrize("mode", ["zero", "replicate", "reflect", "symmetric", "wrap"])
 @pytest.mark.parametrize("shape", [(1, 1), (3, 2), (23, 31), (70, 45)])
 def test_separable_pass_as_a_matrix_product_equals_the_shifted_sums(rng, mode, shape):
-    # canny's blur (banded Toeplitz matrices, BLAS) against _separable_correlate: the same sums in another
+    # canny's blur (banded Toeplitz matrices, BLAS) against gaussian_blur's pass: the same sums in another
     # order, so equal to float64 rounding (atol 1e-12 on values in [0, 255], each a sum of <= 13^2 terms)
     x = rng.uniform(0, 255, shape)
     g = F.gaussian_kernel1d(2.0)                        # 13 taps: wider than the smallest images
     out = np.empty(shape)
-    F._correlate_by_matmul(x, g, g, mode, out=out, block=8)   # several blocks and a cut-short last one
-    assert np.allclose(out, F._separable_correlate(x, g, g, mode), rtol=0, atol=1e-12)
+    CB.correlate_by_matmul(x, g, g, mode, out=out, block=8)   # several blocks and a cut-short last one
+    assert np.allclose(out, F.gaussian_blur(x, 2.0, mode=mode), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("band_values", [1, 100, 2 ** 14, 10 ** 7])
+def test_separable_pass_does_not_depend_on_its_band_size(rng, band_values):
+    # the tuning knob is an argument: one row per band, a few rows, the default, the whole image at once
+    x, g = _random(rng, (67, 45)), F.gaussian_kernel1d(1.5)
+    p = F.pad(x, g.size // 2)
+    assert np.array_equal(S.separable_correlate(p, g, g, band_values), F.gaussian_blur(x, 1.5))

@@ -24,6 +24,7 @@ from coursekit.image.entropy import (
 )
 from coursekit.image.filters import (
     PAD_MODES,
+    pad_index,
     pad,
     correlate2d,
     convolve2d,
@@ -99,6 +100,7 @@ __all__ = [
     "run_length_decode",
     "estimate_bits",
     "PAD_MODES",
+    "pad_index",
     "pad",
     "correlate2d",
     "convolve2d",

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = ["median_partition", "oddeven_merge", "oddeven_sort", "prune", "median_network",
-           "run_network", "median_band"]
+           "run_network", "median_band", "median_by_network"]
 
 
 def median_partition(p: np.ndarray, k: int) -> np.ndarray:
@@ -169,3 +169,19 @@ def median_band(p: np.ndarray, k: int) -> np.ndarray:
     res = np.empty(h * Wp, p.dtype)
     res[:n] = med
     return res.reshape(h, Wp)[:, :w]                      # (h, w) drop the wrapped-around columns
+
+
+def median_by_network(p: np.ndarray, k: int, band_values: int | None = None) -> np.ndarray:
+    """Median of every k×k window of a padded image ``p`` (H + k - 1, W + k - 1), band by band, in its dtype.
+
+    The fast path of :func:`coursekit.image.nonlinear.median_filter` for ``k <= 7``. ``band_values`` is a
+    tuning knob (values per band operand; default ``2 ** (18 - k // 2)``, smaller for big windows, which
+    keep more values alive); the result does not depend on it.
+    """
+    r = k // 2
+    H, W = p.shape[0] - 2 * r, p.shape[1] - 2 * r
+    out = np.empty((H, W), p.dtype)
+    band = max(1, (2 ** (18 - r) if band_values is None else int(band_values)) // p.shape[1])   # rows per band
+    for y in range(0, H, band):
+        out[y:y + band] = median_band(p[y:y + band + 2 * r], k)   # (band, W)
+    return out

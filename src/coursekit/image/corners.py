@@ -1,6 +1,7 @@
 """Corner detection on a shared structure tensor: the Harris response and corner picking.
 
-Chapter 2 (features).
+Chapter 2, section "Harris corners". Conventions (CONTRIBUTING.md, "Conventions"): the response is an
+image indexed ``R[row, col]``; corner positions are points ``(x, y)`` = (column, row).
 
 References
 ----------
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from coursekit.core.validation import check_odd_size, check_positive
+from coursekit.core.validation import check_fraction, check_int, check_odd_size, check_positive
 from coursekit.image.derivatives import sobel
 from coursekit.image.filters import gaussian_blur, pad
 
@@ -30,7 +31,7 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     k : float
         Sensitivity, > 0; typical 0.04–0.06.
     sigma : float
@@ -41,6 +42,17 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
     Returns
     -------
     (H, W) ndarray of float64
+        ``R[row, col]``, in units of (Sobel gradient)⁴: it scales with the fourth power of the image's
+        range, so compare it with its own maximum (as :func:`harris_corners` does), not with a constant.
+
+    Notes
+    -----
+    1. Sobel derivatives ``gx``, ``gy`` (unnormalised, gain 8).
+    2. The three products ``gx²``, ``gx gy``, ``gy²``, each summed over the window ``w``: the entries of ``M``.
+    3. ``R = det M - k (trace M)²`` at every pixel.
+
+    ``cv2.cornerHarris`` divides Sobel by ``4 * block_size`` for float input, so its R is ours divided by
+    ``(4 * block_size)**4``; ``skimage.feature.corner_harris`` uses a Gaussian window like the default here.
 
     References
     ----------
@@ -48,7 +60,7 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
 
     Examples
     --------
-    >>> f = np.zeros((21, 21)); f[10:, 10:] = 1.0          # one corner at (10, 10)
+    >>> f = np.zeros((21, 21)); f[10:, 10:] = 1.0          # one corner at (x, y) = (10, 10)
     >>> R = harris_response(f)
     >>> bool(R[10, 10] > 0), bool(R[15, 10] < 0), bool(R[2, 2] == 0)   # corner, edge, flat
     (True, True, True)
@@ -72,50 +84,66 @@ def harris_response(image, k: float = 0.04, sigma: float = 1.0, block_size: int 
     return det - k * trace ** 2
 
 
-def harris_corners(image, k: float = 0.04, sigma: float = 1.0, threshold_rel: float = 0.01,
+def harris_corners(image, k: float = 0.04, sigma: float = 1.0, *, threshold_rel: float = 0.01,
                    min_distance: int = 3) -> np.ndarray:
-    """Corner positions: local maxima of the Harris response above ``threshold_rel * max(R)``.
+    """Corner positions ``(x, y)``: local maxima of the Harris response above ``threshold_rel * max(R)``.
 
     Defined in :ref:`sec-harris` (Eq. :eq:`eq-harris-response`).
 
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
-    k, sigma
-        See :func:`harris_response`.
+        Grey image, any real dtype (bool counts as 0/1).
+    k : float
+        Sensitivity, see :func:`harris_response`.
+    sigma : float
+        Gaussian window, see :func:`harris_response`.
     threshold_rel : float
-        Keep maxima with ``R > threshold_rel * R.max()``, in [0, 1].
+        Keyword-only. Keep maxima with ``R > threshold_rel * R.max()``, in [0, 1].
     min_distance : int
-        A corner must be the maximum of the ``(2 d + 1) × (2 d + 1)`` square around it, d >= 1, and
-        more than d pixels (in rows or columns) from every stronger corner.
+        Keyword-only. A corner must be the maximum of the ``(2 d + 1) × (2 d + 1)`` square around it,
+        d >= 1, and more than d pixels (in x or y) from every stronger corner.
 
     Returns
     -------
     (K, 2) ndarray of int64
-        ``(row, col)`` of each corner, strongest first.
+        ``(x, y)`` = (column, row) of each corner, strongest first; ``image[y, x]`` is the corner pixel.
+
+    Notes
+    -----
+    1. The response ``R`` (:func:`harris_response`).
+    2. Local maxima: ``R`` equals the maximum of its square, a separable max along rows then columns.
+    3. Keep those above ``threshold_rel * R.max()``, strongest first; drop any within ``min_distance``
+       of a stronger one (a plateau of equal R yields several maxima).
+
+    The peak-picking arguments are keyword-only, as in :func:`coursekit.image.hough.find_peaks`: peers
+    order them differently (``skimage.feature.corner_peaks(image, min_distance, threshold_abs,
+    threshold_rel)``), so a call names them.
+
+    References
+    ----------
+    C. Harris and M. Stephens, "A combined corner and edge detector", Alvey Vision Conference, 1988.
 
     Examples
     --------
-    >>> f = np.zeros((32, 32)); f[8:24, 8:24] = 1.0         # a square has four corners
-    >>> len(harris_corners(f))
-    4
+    >>> f = np.zeros((32, 32)); f[8:24, 12:28] = 1.0        # a square has four corners
+    >>> xy = harris_corners(f)
+    >>> len(xy), sorted(set(xy[:, 0].tolist())), sorted(set(xy[:, 1].tolist()))   # x = columns, y = rows
+    (4, [12, 27], [8, 23])
     """
-    if not 0.0 <= threshold_rel <= 1.0:
-        raise ValueError(f"threshold_rel must be in [0, 1], got {threshold_rel}.")
-    if isinstance(min_distance, bool) or not isinstance(min_distance, (int, np.integer)) or min_distance < 1:
-        raise ValueError(f"min_distance must be an integer >= 1, got {min_distance!r}.")
-    R = harris_response(image, k, sigma)
-    s = 2 * min_distance + 1
-    p = pad(R, min_distance, "replicate")                          # (H + 2d, W + 2d)
-    local_max = sliding_window_view(p, s, axis=1).max(axis=-1)     # (H + 2d, W) max along rows
+    threshold_rel = check_fraction(threshold_rel, "threshold_rel")
+    d = check_int(min_distance, "min_distance", 1)
+    R = harris_response(image, k, sigma)                           # (H, W) 1.
+    s = 2 * d + 1
+    p = pad(R, d, "replicate")                                     # (H + 2d, W + 2d)
+    local_max = sliding_window_view(p, s, axis=1).max(axis=-1)     # (H + 2d, W) 2. max along rows
     local_max = sliding_window_view(local_max, s, axis=0).max(axis=-1)  # (H, W) max over the square
-    peaks = (R == local_max) & (R > threshold_rel * R.max())
+    peaks = (R == local_max) & (R > threshold_rel * R.max())       # 3.
     rows, cols = np.nonzero(peaks)
     order = np.argsort(-R[rows, cols], kind="stable")
-    candidates = np.stack([rows[order], cols[order]], axis=1).astype(np.int64)   # (K', 2) strongest first
-    kept: list[np.ndarray] = []            # a plateau (equal R at neighbours) yields several maxima: keep one
-    for p in candidates:
-        if not kept or np.abs(np.asarray(kept) - p).max(axis=1).min() > min_distance:
-            kept.append(p)
-    return np.asarray(kept, dtype=np.int64).reshape(-1, 2)                        # (K, 2)
+    candidates = np.stack([cols[order], rows[order]], axis=1).astype(np.int64)   # (K', 2) (x, y), strongest first
+    kept: list[np.ndarray] = []
+    for c in candidates:
+        if not kept or np.abs(np.asarray(kept) - c).max(axis=1).min() > d:
+            kept.append(c)
+    return np.asarray(kept, dtype=np.int64).reshape(-1, 2)                        # (K, 2) (x, y)

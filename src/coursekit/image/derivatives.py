@@ -1,7 +1,16 @@
 """Derivative filters: Sobel, the Laplacian and the Laplacian of Gaussian.
 
-Chapter 2 (edges). Sobel returns ``(gx, gy)`` = (d/dx along columns, d/dy along rows), unnormalised
-(the kernel weights sum to 8 in magnitude, as in OpenCV).
+Chapter 2, section "Derivatives". Conventions (CONTRIBUTING.md, "Conventions"): :func:`sobel` returns the
+pair in the order ``(gx, gy)`` = (d/dx along the columns, d/dy down the rows); x points right and y points
+down. Output scales are unnormalised, as in OpenCV and SciPy: Sobel's gain is 8 (a ramp rising by 1 per
+pixel gives ``gx = 8``; a step of height h gives ``4 h`` on each side of it), the Laplacian's is 1 per unit
+second derivative. Every function takes any real grey image and returns float64 on its scale.
+
+References
+----------
+I. Sobel and G. Feldman, "A 3x3 isotropic gradient operator for image processing", Stanford Artificial
+Intelligence Project, 1968.
+D. Marr and E. Hildreth, "Theory of edge detection", Proc. R. Soc. Lond. B 207, 1980.
 """
 
 from __future__ import annotations
@@ -15,27 +24,36 @@ __all__ = ["sobel", "laplacian", "laplacian_of_gaussian"]
 
 
 def sobel(image, mode: str = "reflect") -> tuple[np.ndarray, np.ndarray]:
-    """Sobel derivatives: ``gx`` (change to the right, along columns) and ``gy`` (change downwards).
+    """Sobel derivatives ``(gx, gy)``: the change to the right (along x) and the change downwards (along y).
 
     Defined in :ref:`sec-derivatives` (Eq. :eq:`eq-sobel`).
 
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1); values are used as given.
     mode : str
-        Border rule, see :func:`pad`.
+        Border rule, see :func:`coursekit.image.filters.pad`.
 
     Returns
     -------
-    gx, gy : (H, W) ndarray of float64
-        Correlation with ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]`` and its transpose (not divided by 8,
-        like ``cv2.Sobel``).
+    gx : (H, W) ndarray of float64
+        Correlation with ``[[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]``: positive where the image gets brighter
+        to the right (towards larger x = column).
+    gy : (H, W) ndarray of float64
+        Correlation with the transpose: positive where the image gets brighter downwards (larger y = row).
 
     Notes
     -----
     Each kernel is separable: a central difference ``[-1, 0, 1]`` along one axis times a smoothing
-    ``[1, 2, 1]`` along the other.
+    ``[1, 2, 1]`` along the other. The output is not divided by 8 (like ``cv2.Sobel`` and
+    ``scipy.ndimage.sobel``): a ramp of slope 1 per pixel gives 8. (``skimage.filters.sobel_h`` and
+    ``sobel_v`` divide by 4 and name the axes differently.)
+
+    References
+    ----------
+    I. Sobel and G. Feldman, "A 3x3 isotropic gradient operator for image processing", Stanford AI
+    Project, 1968.
 
     Examples
     --------
@@ -61,14 +79,23 @@ def laplacian(image, mode: str = "reflect") -> np.ndarray:
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     mode : str
-        Border rule, see :func:`pad`.
+        Border rule, see :func:`coursekit.image.filters.pad`.
 
     Returns
     -------
     (H, W) ndarray of float64
-        Same as ``cv2.Laplacian(image, cv2.CV_64F, ksize=1)``.
+        Same as ``cv2.Laplacian(image, cv2.CV_64F, ksize=1)``; gain 1 per unit second derivative.
+
+    Notes
+    -----
+    A correlation with the 4-neighbour kernel ``[[0, 1, 0], [1, -4, 1], [0, 1, 0]]``: the sum of the
+    second differences along x and along y.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.6.
 
     Examples
     --------
@@ -87,19 +114,19 @@ def laplacian_of_gaussian(image, sigma: float, ksize: int | None = None, mode: s
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     sigma : float
         Standard deviation of the Gaussian, > 0.
     ksize : int, optional
-        Odd Gaussian kernel size (default as in :func:`gaussian_kernel1d`).
+        Odd Gaussian kernel size (default as in :func:`coursekit.image.filters.gaussian_kernel1d`).
     mode : str
-        Border rule, see :func:`pad`.
+        Border rule, see :func:`coursekit.image.filters.pad`.
 
     Returns
     -------
     (H, W) ndarray of float64
         Zero crossings mark edges; strong negative (positive) responses mark bright (dark) blobs of
-        radius about ``sigma * sqrt(2)``.
+        radius about ``sigma * sqrt(2)``. Not scale-normalised (multiply by ``sigma**2`` to compare scales).
 
     Notes
     -----

@@ -1,7 +1,8 @@
 """Linear and non-linear neighbourhood filters: padding, correlation, convolution, smoothing, derivatives.
 
-Chapter 2 (Image processing), sections on filtering. Every function takes a 2-D grey image of any real
-dtype and computes in float64.
+Chapter 2 (Image processing), sections on filtering. dtype rule (CONTRIBUTING.md, "Conventions"): every
+function takes a 2-D grey image of any real dtype (bool counts as 0/1) and returns float64 on the input's own
+scale (a uint8 image gives results in 0..255 units; nothing is rescaled).
 
 Border (padding) modes, with the names other libraries use for the same rule (``abcdefgh`` is a row):
 
@@ -20,8 +21,7 @@ is OpenCV's default (``BORDER_DEFAULT``), so results can be compared with OpenCV
 
 References
 ----------
-C. Tomasi and R. Manduchi, "Bilateral filtering for gray and color images", ICCV 1998.
-D. Marr and E. Hildreth, "Theory of edge detection", Proc. R. Soc. Lond. B 207, 1980.
+R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., ch. 3 (spatial filtering).
 """
 
 from __future__ import annotations
@@ -34,12 +34,14 @@ from coursekit.core.validation import (
     as_float_image,
     check_array,
     check_choice,
+    check_int,
     check_odd_size,
     check_positive,
 )
+from coursekit.image._separable import separable_correlate
 
 __all__ = [
-    "PAD_MODES", "pad", "correlate2d", "convolve2d", "gaussian_kernel1d", "gaussian_blur", "box_filter",
+    "PAD_MODES", "pad_index", "pad", "correlate2d", "convolve2d", "gaussian_kernel1d", "gaussian_blur", "box_filter",
 ]
 
 #: Border modes and their aliases (alias → canonical name).
@@ -47,9 +49,47 @@ PAD_MODES = {"zero": "zero", "constant": "zero", "replicate": "replicate", "edge
              "reflect": "reflect", "symmetric": "symmetric", "wrap": "wrap"}
 
 
-def _pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
-    """Where each padded position reads from: an index into a row of length ``n``."""
+def pad_index(n: int, before: int, after: int, mode: str) -> np.ndarray:
+    """The border rule ``m(i)``: where each position of a padded row reads from in the original row.
+
+    Defined in :ref:`sec-convolution` (Eq. :eq:`eq-reflect-padding`).
+
+    Parameters
+    ----------
+    n : int
+        Length of the original row (or column), >= 1.
+    before, after : int
+        Positions added before and after it, >= 0 (any number, also more than ``n``).
+    mode : {"zero", "replicate", "reflect", "symmetric", "wrap"}
+        The border rule, see the module docstring (aliases accepted). For ``"zero"`` the padded positions
+        have no source; they are given the index of the nearest pixel, and :func:`pad` overwrites them.
+
+    Returns
+    -------
+    (before + n + after,) ndarray of int64
+        ``out[j]`` is the index in ``0..n-1`` that padded position ``j`` copies.
+
+    Notes
+    -----
+    The rules are periodic: ``wrap`` has period ``n``, ``symmetric`` (edge repeated) ``2n`` and ``reflect``
+    (edge not repeated) ``2n - 2``; each folds ``i mod period`` back into the row.
+
+    References
+    ----------
+    OpenCV, ``cv::borderInterpolate`` (the same rule, one index at a time).
+
+    Examples
+    --------
+    >>> pad_index(4, 2, 2, "reflect")       # c b | a b c d | c b
+    array([2, 1, 0, 1, 2, 3, 2, 1])
+    >>> pad_index(4, 2, 2, "wrap")
+    array([2, 3, 0, 1, 2, 3, 0, 1])
+    """
+    n, before, after = check_int(n, "n", 1), check_int(before, "before", 0), check_int(after, "after", 0)
+    mode = PAD_MODES[check_choice(mode, "mode", PAD_MODES)]
     i = np.arange(-before, n + after)                     # (before + n + after,) positions
+    if mode == "zero":                                    # no source: point at the nearest pixel
+        return np.clip(i, 0, n - 1)
     if mode == "replicate":
         return np.clip(i, 0, n - 1)
     if mode == "wrap":
@@ -71,7 +111,7 @@ def pad(image, radius, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     radius : int or (int, int)
         Rows added above and below, columns added left and right (``(ry, rx)``).
     mode : {"zero", "replicate", "reflect", "symmetric", "wrap"}
@@ -82,6 +122,15 @@ def pad(image, radius, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
     Returns
     -------
     (H + 2 ry, W + 2 rx) ndarray of float64
+        ``out[ry + r, rx + c] = image[r, c]``; the border follows :func:`pad_index`.
+
+    Notes
+    -----
+    Only the four border strips are looked up through :func:`pad_index`; the middle is a plain copy.
+
+    References
+    ----------
+    OpenCV, ``cv::copyMakeBorder``; NumPy, ``np.pad`` (the same rules under other names, see above).
 
     Examples
     --------
@@ -100,8 +149,8 @@ def pad(image, radius, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
         out = np.full((H + 2 * ry, W + 2 * rx), float(value))
         out[ry:ry + H, rx:rx + W] = x
         return out
-    rows = _pad_index(H, ry, ry, mode)                    # (H + 2 ry,) source row of each padded row
-    cols = _pad_index(W, rx, rx, mode)                    # (W + 2 rx,) source column of each padded column
+    rows = pad_index(H, ry, ry, mode)                    # (H + 2 ry,) source row of each padded row
+    cols = pad_index(W, rx, rx, mode)                    # (W + 2 rx,) source column of each padded column
     # out = x[np.ix_(rows, cols)], but only the border strips are looked up by index (the middle is a
     # plain copy, and an index lookup per pixel of the whole image costs ~10x more).
     out = np.empty((H + 2 * ry, W + 2 * rx))
@@ -115,7 +164,7 @@ def pad(image, radius, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
 
 def _check_kernel(kernel) -> np.ndarray:
     kernel = check_array(np.asarray(kernel) if isinstance(kernel, (list, tuple)) else kernel,
-                         "kernel", ndim=2, dtype_kind="fiu")
+                         "kernel", ndim=2, dtype_kind="biuf")
     if kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
         raise ValueError(f"kernel must have odd height and width so it has a centre pixel, "
                          f"got shape {kernel.shape}.")
@@ -123,27 +172,35 @@ def _check_kernel(kernel) -> np.ndarray:
 
 
 def correlate2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
-    """Cross-correlation ``g(x, y) = sum_{u,v} h(u, v) f(x + u, y + v)``, output the size of the input.
+    """Cross-correlation ``g[r, c] = sum_{i,j} h[i, j] f[r + i, c + j]``, output the size of the input.
 
     Defined in :ref:`sec-convolution` (Eq. :eq:`eq-correlation`).
 
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     kernel : (kh, kw) array_like
-        Weights ``h``; kh and kw odd, the centre is the pixel being computed.
-    mode, value
+        Weights ``h``, indexed ``[row, col]`` with the offsets ``i, j`` counted from its centre pixel
+        ``[kh // 2, kw // 2]``; kh and kw odd.
+    mode : str
         Border rule, see :func:`pad`.
+    value : float
+        Fill value of the ``"zero"`` border.
 
     Returns
     -------
     (H, W) ndarray of float64
+        ``cv2.filter2D`` (which correlates) and ``scipy.ndimage.correlate`` with the same border.
 
     Notes
     -----
     Vectorised as a sum of kh*kw shifted copies of the padded image, one per kernel weight; this is
     the same arithmetic as the double loop over pixels, reordered so NumPy does the inner loop.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.4.
 
     Examples
     --------
@@ -167,26 +224,35 @@ def correlate2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.
 
 
 def convolve2d(image, kernel, mode: str = "reflect", value: float = 0.0) -> np.ndarray:
-    """Convolution ``g(x, y) = sum_{u,v} h(u, v) f(x - u, y - v)``: correlation with the flipped kernel.
+    """Convolution ``g[r, c] = sum_{i,j} h[i, j] f[r - i, c - j]``: correlation with the flipped kernel.
 
     Defined in :ref:`sec-convolution` (Eq. :eq:`eq-convolution`).
-
-    Convolution flips the kernel in both axes (a 180° rotation) so that an impulse reproduces the
-    kernel itself and so that convolution is associative and commutative; for a symmetric kernel
-    (box, Gaussian, Laplacian) the two operations agree.
 
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     kernel : (kh, kw) array_like
-        kh and kw odd.
-    mode, value
+        Weights indexed ``[row, col]`` from the centre pixel; kh and kw odd.
+    mode : str
         Border rule, see :func:`pad`.
+    value : float
+        Fill value of the ``"zero"`` border.
 
     Returns
     -------
     (H, W) ndarray of float64
+        ``scipy.ndimage.convolve`` with the same border.
+
+    Notes
+    -----
+    Convolution flips the kernel in both axes (a 180° rotation) so that an impulse reproduces the
+    kernel itself and so that convolution is associative and commutative; for a symmetric kernel
+    (box, Gaussian, Laplacian) the two operations agree.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.4.
 
     Examples
     --------
@@ -216,7 +282,12 @@ def gaussian_kernel1d(sigma: float, ksize: int | None = None) -> np.ndarray:
     Returns
     -------
     (ksize,) ndarray of float64
-        Symmetric, sums to 1.
+        Symmetric, sums to 1 (``Z`` is the sum of the samples, not ``sqrt(2 pi) sigma``).
+
+    Notes
+    -----
+    Sample ``exp(-i^2 / (2 sigma^2))`` at the integer offsets and divide by the sum, so that blurring keeps
+    a constant image constant; equals ``cv2.getGaussianKernel(ksize, sigma)``.
 
     Examples
     --------
@@ -234,103 +305,15 @@ def gaussian_kernel1d(sigma: float, ksize: int | None = None) -> np.ndarray:
     return g / g.sum()                                    # Z = sum of the samples
 
 
-def _symmetric_sum(shifted, k: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
-    """``out = sum_t k[t] * shifted(t)`` for a symmetric kernel ``k`` (k[r+i] == k[r-i]), in place.
-
-    The taps are paired, ``k[r] x[0] + sum_i k[r+i] * (x[-i] + x[+i])``: half the multiplications of
-    the plain sum, with the same result. ``shifted(t)`` is the input moved by ``t - r``.
-    """
-    r = k.size // 2
-    np.multiply(shifted(r), k[r], out=out)
-    for i in range(1, r + 1):
-        np.add(shifted(r - i), shifted(r + i), out=tmp)
-        tmp *= k[r + i]
-        out += tmp
-    return out
-
-
-def _separable_correlate(x: np.ndarray, ky: np.ndarray, kx: np.ndarray, mode: str) -> np.ndarray:
-    """Correlate with the separable kernel ``outer(ky, kx)``: a pass down the columns with ``ky``, then one
-    along the rows with ``kx``. Both kernels must be symmetric (Gaussian, box).
-
-    Notes
-    -----
-    The arithmetic is that of two 1-D correlations; two tricks make NumPy run it fast:
-
-    * Bands. The padded image is processed a band of rows at a time, so every temporary (about
-      16K values) stays in the CPU cache instead of streaming whole images through memory.
-    * Flattening. A band of padded rows is one contiguous 1-D array ``f`` of row length ``Wp``. A shift
-      by ``t`` rows is a shift by ``t * Wp`` in ``f``, and a shift by ``t`` columns a shift by ``t``, so
-      every operand is a contiguous slice. The column shifts wrap the end of one row into the next;
-      those outputs land in the ``Wp - W`` padding columns and are dropped.
-    """
-    if not (np.array_equal(ky, ky[::-1]) and np.array_equal(kx, kx[::-1])):
-        raise ValueError("_separable_correlate pairs taps, so it needs symmetric kernels.")
-    ry, rx = ky.size // 2, kx.size // 2
-    H, W = x.shape
-    p = pad(x, (ry, rx), mode)                            # (H + 2 ry, Wp), Wp = W + 2 rx
-    Wp = p.shape[1]
-    f = p.ravel()                                         # ((H + 2 ry) * Wp,) row after row
-    out = np.empty((H, W))
-    band = max(1, 2 ** 14 // Wp)                          # rows per band: operands of ~16K float64 (128 KB)
-    v, res, tmp = np.empty(band * Wp), np.empty(band * Wp), np.empty(band * Wp)
-    for y in range(0, H, band):
-        h = min(band, H - y)
-        n = h * Wp                                        # the band's h output rows, padding columns too
-        _symmetric_sum(lambda t: f[(y + t) * Wp:(y + t) * Wp + n], ky, v[:n], tmp[:n])  # (n,) down columns
-        m = n - 2 * rx                                    # the last full window along the rows ends at n
-        _symmetric_sum(lambda t: v[t:t + m], kx, res[:m], tmp[:m])                       # (m,) along rows
-        out[y:y + h] = res[:n].reshape(h, Wp)[:, :W]      # (h, W) drop the wrapped-around columns
-    return out
-
-
-def _correlate_by_matmul(x: np.ndarray, ky: np.ndarray, kx: np.ndarray, mode: str, out: np.ndarray,
-                         block: int = 32) -> np.ndarray:
-    """Separable correlation with ``outer(ky, kx)`` as matrix products, in ``out``'s dtype.
-
-    A 1-D correlation of a column with ``ky`` is a product with a banded (Toeplitz) matrix ``K``, row ``i``
-    holding ``ky`` from column ``i`` on; so the pass down the columns for ``block`` output rows is
-    ``K (block, block + 2 ry) @ p (block + 2 ry, Wp)`` and the pass along the rows is the same with the
-    transpose. Most entries of ``K`` are 0, so this does ``(block + 2r) / k`` times the arithmetic of
-    ``_separable_correlate``, but BLAS runs it faster than NumPy runs the k shifted sums. The sums are
-    accumulated in another order, so results differ in the last bits; used by
-    :func:`coursekit.image.edges.canny` (float32), never by the public filters.
-
-    ``x`` is ``(H, W)`` of any real dtype (converted while it is padded: no full-size copy);
-    ``out`` is an ``(H, W)`` array or view that receives the result.
-    """
-    ry, rx = ky.size // 2, kx.size // 2
-    H, W = x.shape
-    dtype, mode = out.dtype, PAD_MODES[mode]
-    p = (np.zeros if mode == "zero" else np.empty)((H + 2 * ry, W + 2 * rx), dtype)   # as pad(x, (ry, rx), mode)
-    p[ry:ry + H, rx:rx + W] = x
-    if mode != "zero":
-        rows, cols = _pad_index(H, ry, ry, mode), _pad_index(W, rx, rx, mode)
-        p[:ry, rx:rx + W], p[ry + H:, rx:rx + W] = p[ry + rows[:ry], rx:rx + W], p[ry + rows[ry + H:], rx:rx + W]
-        p[:, :rx], p[:, rx + W:] = p[:, rx + cols[:rx]], p[:, rx + cols[rx + W:]]
-    Ky = np.zeros((block, block + 2 * ry), dtype)         # (block, block + 2 ry) banded
-    Kx = np.zeros((block + 2 * rx, block), dtype)         # (block + 2 rx, block) banded, transposed
-    for i in range(block):
-        Ky[i, i:i + ky.size] = ky
-        Kx[i:i + kx.size, i] = kx
-    for y in range(0, H, block):                          # down the columns, in place: rows y:y+h of p
-        h = min(block, H - y)                             # are not read again (matmul buffers the overlap)
-        np.matmul(Ky[:h, :h + 2 * ry], p[y:y + h + 2 * ry], out=p[y:y + h])       # (h, W + 2 rx)
-    for c in range(0, W, block):                          # along the rows
-        w = min(block, W - c)
-        np.matmul(p[:H, c:c + w + 2 * rx], Kx[:w + 2 * rx, :w], out=out[:, c:c + w])  # (H, w)
-    return out
-
-
 def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "reflect") -> np.ndarray:
-    """Gaussian smoothing as two 1-D passes: rows with ``G``, then columns with ``G``.
+    """Gaussian smoothing as two 1-D passes: down the columns with ``G``, then along the rows with ``G``.
 
     Defined in :ref:`sec-gaussian-smoothing` (Eq. :eq:`eq-separable-gaussian`).
 
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     sigma : float
         Standard deviation in pixels, > 0.
     ksize : int, optional
@@ -341,12 +324,18 @@ def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "re
     Returns
     -------
     (H, W) ndarray of float64
+        On the input's scale: the weights sum to 1, so a constant image is unchanged.
 
     Notes
     -----
     The 2-D Gaussian is an outer product, ``G(u, v) = G(u) G(v)``, so one k×k correlation equals a
-    k×1 pass followed by a 1×k pass: 2k multiply-adds per pixel instead of k². The passes run band by
-    band on flattened rows, with the symmetric taps paired (see ``_separable_correlate``).
+    k×1 pass followed by a 1×k pass: 2k multiply-adds per pixel instead of k². The two passes run band
+    by band on flattened rows, with the symmetric taps paired (``coursekit.image._separable``); the
+    tests hold them equal to two plain :func:`correlate2d` passes.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.5.
 
     Examples
     --------
@@ -355,8 +344,9 @@ def gaussian_blur(image, sigma: float, ksize: int | None = None, mode: str = "re
     1.0
     """
     x = as_float_image(image)
-    g = gaussian_kernel1d(sigma, ksize)                   # (k,)
-    return _separable_correlate(x, g, g, mode)            # G(v) down the columns, then G(u) along the rows
+    g = gaussian_kernel1d(sigma, ksize)                   # (k,) the 1-D kernel
+    p = pad(x, g.size // 2, mode)                         # (H + k - 1, W + k - 1)
+    return separable_correlate(p, g, g)                   # (H, W) G down the columns, then G along the rows
 
 
 def box_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
@@ -367,7 +357,7 @@ def box_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool counts as 0/1).
     ksize : int
         Odd window size.
     mode : str
@@ -376,6 +366,15 @@ def box_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     Returns
     -------
     (H, W) ndarray of float64
+        On the input's scale (``cv2.blur`` with ``BORDER_REFLECT_101`` for the default mode).
+
+    Notes
+    -----
+    The box is separable like the Gaussian: a pass of ``[1/k] * k`` down the columns, then along the rows.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 3.5.
 
     Examples
     --------
@@ -387,8 +386,9 @@ def box_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     """
     x = as_float_image(image)
     ksize = check_odd_size(ksize, "ksize")
-    b = np.full(ksize, 1.0 / ksize)                       # (ksize,)
-    return _separable_correlate(x, b, b, mode)
+    b = np.full(ksize, 1.0 / ksize)                       # (k,) the 1-D kernel
+    p = pad(x, ksize // 2, mode)                          # (H + k - 1, W + k - 1)
+    return separable_correlate(p, b, b)                   # (H, W) down the columns, then along the rows
 
 
 #: The 4-neighbour discrete Laplacian.

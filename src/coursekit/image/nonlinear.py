@@ -1,15 +1,19 @@
 """Non-linear smoothing: the median filter (with a sorting network) and the bilateral filter.
 
-Chapter 2 (filtering).
+Chapter 2, section "Box, median and bilateral filters". dtype rule (CONTRIBUTING.md, "Conventions"): the
+median only selects one of the window's values, so it keeps the input's dtype (like ``cv2.medianBlur`` and
+``skimage.filters.median``); the bilateral filter averages, so it returns float64 on the input's scale.
 
 References
 ----------
 C. Tomasi and R. Manduchi, "Bilateral filtering for gray and color images", ICCV 1998.
+K. E. Batcher, "Sorting networks and their applications", AFIPS Spring Joint Computer Conference 1968.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from coursekit.core.validation import (
     as_float_image,
@@ -18,8 +22,8 @@ from coursekit.core.validation import (
     check_odd_size,
     check_positive,
 )
-from coursekit.image._sorting_networks import median_band, median_partition
-from coursekit.image.filters import PAD_MODES, _pad_index, pad
+from coursekit.image._sorting_networks import median_by_network
+from coursekit.image.filters import PAD_MODES, pad, pad_index
 
 __all__ = ["median_filter", "bilateral_filter"]
 
@@ -32,32 +36,33 @@ def median_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype.
+        Grey image, any real dtype (bool gives the majority vote of each window).
     ksize : int
         Odd window size (odd, so the median is one of the window's values).
     mode : str
-        Border rule, see :func:`pad`.
+        Border rule, see :func:`coursekit.image.filters.pad`.
 
     Returns
     -------
-    (H, W) ndarray of float64
-        Exactly the median of each window (converted to float64 only at the end, so uint8 medians are
-        whole numbers).
+    (H, W) ndarray, same dtype as ``image``
+        Exactly the median of each window: it is one of the input values, so nothing is rounded or
+        converted (``cv2.medianBlur`` with ``mode="replicate"``).
 
     Notes
     -----
-    ``sliding_window_view`` gives every window without copying; ``np.partition`` then places the
-    middle element of each window in its sorted position without sorting the rest.
+    1. Pad the image by ``ksize // 2`` in its own dtype.
+    2. ``sliding_window_view`` gives every window without copying.
+    3. ``np.partition`` places the middle element of each window in its sorted position without
+       sorting the rest.
 
-    That is one small sort per pixel, which NumPy cannot vectorise, so for ``ksize <= 7`` we instead run a
-    *selection network* on whole images: Batcher's odd–even merge sorting network, with spare wires held
-    at ±inf and pruned back to the comparisons the middle output depends on, where each comparison is
-    ``np.minimum``/``np.maximum`` of two shifted copies of the padded image. Two tricks make it cheap:
-    the k pixels of each column are sorted once and shared by the k windows that contain them, and the
-    image is processed in bands of rows, flattened, so every operand is a contiguous 1-D array that stays
-    in the CPU cache. The network works in the image's own dtype (the median of an odd count is one of
-    the inputs, so nothing is rounded): 3×3 takes 18 min/max operations per pixel (6 to sort the
-    columns, 12 for the classic "max of lows, median of middles, min of highs" step), 5×5 takes 166.
+    Step 3 is one small sort per pixel, which NumPy cannot vectorise, so for ``ksize <= 7`` the fast path
+    (``coursekit.image._sorting_networks.median_by_network``, held equal by the tests) runs a
+    *selection network* on whole images instead: Batcher's odd–even merge sorting network, with spare
+    wires held at ±inf and pruned back to the comparisons the middle output depends on, where each
+    comparison is ``np.minimum``/``np.maximum`` of two shifted copies of the padded image. The k pixels
+    of each column are sorted once and shared by the k windows that contain them, and the image is
+    processed in cache-sized bands of flattened rows: 3×3 takes 18 min/max operations per pixel
+    (6 to sort the columns, 12 for "max of lows, median of middles, min of highs"), 5×5 takes 166.
 
     References
     ----------
@@ -71,17 +76,14 @@ def median_filter(image, ksize: int = 3, mode: str = "reflect") -> np.ndarray:
     """
     x = as_gray_image(image)
     ksize = check_odd_size(ksize, "ksize")
-    r = ksize // 2
-    p = _pad_native(x, r, mode)                           # (H + 2r, W + 2r), the image's dtype
-    if ksize > 7:                                         # big windows: the network grows as k^2 log^2 k
-        return median_partition(p, ksize).astype(np.float64)
+    p = _pad_native(x, ksize // 2, mode)                  # (H + k - 1, W + k - 1), 1. in the image's dtype
+    if ksize <= 7:                                        # fast path: a selection network (Notes)
+        return median_by_network(p, ksize)
     H, W = x.shape
-    out = np.empty((H, W))
-    band = max(1, 2 ** (18 - r) // p.shape[1])            # rows per band: operands of 2^(18-r) elements,
-                                                          # smaller for big windows (more values alive)
-    for y in range(0, H, band):
-        out[y:y + band] = median_band(p[y:y + band + 2 * r], ksize)   # (band, W)
-    return out
+    windows = sliding_window_view(p, (ksize, ksize))      # (H, W, k, k) 2. every window, a view
+    windows = windows.reshape(H, W, ksize * ksize)        # (H, W, k*k), a copy
+    middle = ksize * ksize // 2
+    return np.partition(windows, middle, axis=-1)[..., middle]   # (H, W) 3. the middle value
 
 
 def _pad_native(x: np.ndarray, r: int, mode: str) -> np.ndarray:
@@ -89,7 +91,7 @@ def _pad_native(x: np.ndarray, r: int, mode: str) -> np.ndarray:
     mode = PAD_MODES[check_choice(mode, "mode", PAD_MODES)]
     np_mode = {"zero": "constant", "replicate": "edge"}.get(mode, mode)   # see the module's table
     if mode == "reflect" and min(x.shape) == 1:                           # a 1-pixel row reflects itself
-        return x[np.ix_(_pad_index(x.shape[0], r, r, mode), _pad_index(x.shape[1], r, r, mode))]
+        return x[np.ix_(pad_index(x.shape[0], r, r, mode), pad_index(x.shape[1], r, r, mode))]
     return np.pad(x, r, mode=np_mode)
 
 
@@ -106,7 +108,8 @@ def bilateral_filter(image, sigma_color: float, sigma_space: float, d: int | Non
     Parameters
     ----------
     image : (H, W) ndarray
-        Grey image, any real dtype; ``sigma_color`` is in the same units (e.g. 0..255 for uint8).
+        Grey image, any real dtype (bool counts as 0/1); ``sigma_color`` is in the same units (e.g.
+        0..255 for uint8).
     sigma_color : float
         Range standard deviation, > 0: differences much larger than this are treated as edges.
     sigma_space : float
@@ -115,11 +118,12 @@ def bilateral_filter(image, sigma_color: float, sigma_space: float, d: int | Non
         Window diameter; default ``2 * round(1.5 sigma_space) + 1``, as in OpenCV. Only the pixels
         within a disc of radius ``d // 2`` are used, as in OpenCV.
     mode : str
-        Border rule, see :func:`pad`.
+        Border rule, see :func:`coursekit.image.filters.pad`.
 
     Returns
     -------
     (H, W) ndarray of float64
+        On the input's scale.
 
     Notes
     -----
