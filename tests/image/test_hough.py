@@ -97,7 +97,7 @@ def test_circle_peaks_match_skimage_on_synthetic_circles():
         rr, cc = draw.circle_perimeter(y, x, r, shape=img.shape)
         img[rr, cc] = True
     radii = np.arange(8, 26)
-    centers, found_r, scores = H.hough_circles(img, radii, num_peaks=3)
+    scores, centers, found_r = H.hough_circles(img, radii, num_peaks=3)
     assert {(int(x), int(y), int(r)) for (x, y), r in zip(centers, found_r)} == truth
     _, cx, cy, rad = transform.hough_circle_peaks(transform.hough_circle(img, radii), radii, total_num_peaks=3)
     assert set(zip(cx.tolist(), cy.tolist(), rad.tolist())) == truth
@@ -107,7 +107,7 @@ def test_circle_peaks_match_skimage_on_synthetic_circles():
 def test_circle_detections_match_skimage_on_coins():
     e = feature.canny(data.coins() / 255.0, sigma=3)
     radii = np.arange(18, 32)
-    centers, r, _ = H.hough_circles(e, radii, num_peaks=6, min_distance=10)
+    _, centers, r = H.hough_circles(e, radii, num_peaks=6, min_distance=10)
     # our digital circle is sampled differently from skimage's Bresenham circle, so votes and the order
     # of near-equal peaks differ; each of our 6 coins is one of skimage's 8 strongest within 2 px
     _, cx, cy, rad = transform.hough_circle_peaks(transform.hough_circle(e, radii), radii,
@@ -121,9 +121,11 @@ def test_circle_accumulator_full_circle_scores_one():
     yy, xx = np.mgrid[:41, :41]
     ring = np.zeros((41, 41), bool)
     off = H.circle_offsets(8)
-    ring[20 + off[:, 0], 20 + off[:, 1]] = True      # exactly our digital circle
+    ring[20 + off[:, 1], 20 + off[:, 0]] = True      # exactly our digital circle: offsets are (dx, dy)
     acc = H.hough_circles_accumulator(ring, [8])
     assert acc[0, 20, 20] == 1.0 and acc.max() == 1.0
+    counts = H.hough_circles_accumulator(ring, [8], normalize=False)   # the same votes as counts
+    assert counts[0, 20, 20] == len(off) and np.array_equal(counts / len(off), acc)
 
 
 def test_hough_rejects_bad_input():

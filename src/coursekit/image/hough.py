@@ -8,6 +8,15 @@ other (the slope ``m`` of ``y = m x + c`` would be infinite). A circle of
 known radius ``r`` through an edge pixel has its centre on a circle of radius
 ``r`` around that pixel.
 
+Conventions (CONTRIBUTING.md, "Conventions"): points and offsets are ``(x, y)`` = (column, row);
+accumulators are arrays whose axes each docstring names (lines: ``[rho bin, theta bin]``, like
+``skimage.transform.hough_line``; circles: ``[radius, row, col]``), and :func:`find_peaks` returns indices
+in that axis order. Line votes are counts of pixels; circle votes are, by default, the fraction of the
+circle's pixels found on edges, because a circle of radius r has about 2πr pixels and raw counts would
+favour big circles (``skimage.transform.hough_circle`` normalises the same way). Detections come back
+strongest first as (strength, geometry...), in the order of scikit-image's ``*_peaks`` functions; the
+peak-picking arguments are keyword-only.
+
 References
 ----------
 - P. V. C. Hough, "Method and means for recognizing complex patterns", US Patent 3,069,654, 1962.
@@ -17,11 +26,9 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from coursekit.core.validation import check_array, check_positive
+from coursekit.core.validation import check_array, check_int, check_positive
 
 __all__ = [
     "hough_lines_accumulator", "hough_line_peaks", "circle_offsets", "hough_circles_accumulator",
@@ -44,8 +51,8 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
 
     Parameters
     ----------
-    edges : (H, W) ndarray of bool (or 0/nonzero)
-        The edge map; every nonzero pixel votes.
+    edges : (H, W) ndarray
+        The edge map, bool or any real dtype; every nonzero pixel votes.
     thetas : (T,) ndarray of float, optional
         Angles of the line normals in radians; default 180 angles in [-pi/2, pi/2).
     rho_res : float
@@ -54,11 +61,12 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
     Returns
     -------
     accumulator : (R, T) ndarray of int64
-        ``accumulator[i, j]`` = number of edge pixels with
-        ``round((x cos theta_j + y sin theta_j) / rho_res) = i - D``.
+        Indexed ``[rho bin, theta bin]``: ``accumulator[i, j]`` = number of edge pixels (a count) with
+        ``round((x cos theta_j + y sin theta_j) / rho_res) = i - D``, where ``(x, y)`` = (column, row).
     thetas : (T,) ndarray of float64
+        The angles of the columns.
     rhos : (R,) ndarray of float64
-        ``rho_res * (-D, ..., D)`` with ``D = ceil(diagonal / rho_res)``.
+        The distances of the rows: ``rho_res * (-D, ..., D)`` with ``D = ceil(diagonal / rho_res)``.
 
     Notes
     -----
@@ -67,12 +75,16 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
        ``[cos sin] @ [x; y]`` of shapes (T, 2) @ (2, N).
     3. Round to a bin, then count with ``np.bincount`` on the flattened (angle, bin) index.
 
-    With ``rho_res = 1`` this is the accumulator of ``skimage.transform.hough_line``.
+    With ``rho_res = 1`` this is the accumulator of ``skimage.transform.hough_line`` (same order of
+    returns). Two choices make it fast. Steps 2-3 run on a block of angles at a time, so the (b, N)
+    temporaries stay in the CPU cache and no (N, T) array is ever built. The votes are counted
+    angle-major, in a (T, R) array transposed at the end: for one angle, neighbouring pixels vote for
+    neighbouring bins, so the counts being incremented stay in the cache too.
 
-    Two choices make it fast. Steps 2-3 run on a block of angles at a time, so the (b, N) temporaries
-    stay in the CPU cache and no (N, T) array is ever built. The votes are counted angle-major, in a
-    (T, R) array transposed at the end: for one angle, neighbouring pixels vote for neighbouring bins,
-    so the counts being incremented stay in the cache too (bin-major, each vote jumps T entries).
+    References
+    ----------
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
+    Comm. ACM 15(1), 1972.
 
     Examples
     --------
@@ -92,17 +104,17 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
     h, w = mask.shape
     d = int(np.ceil(np.hypot(h, w) / rho_res))               # bins on each side of rho = 0 (as skimage)
     rhos = rho_res * np.arange(-d, d + 1, dtype=np.float64)  # (R,), R = 2 D + 1
-    ys, xs = np.nonzero(mask)                                # (N,) rows and columns
+    ys, xs = np.nonzero(mask)                                # (N,) 1. rows and columns
     xy = np.stack([xs, ys]).astype(np.float64)               # (2, N) pixel coordinates [x; y]
     cs = np.stack([np.cos(thetas), np.sin(thetas)], axis=1)  # (T, 2) rows [cos theta, sin theta]
     t, r = thetas.size, rhos.size
     acc = np.empty((t, r), dtype=np.int64)                   # (T, R) votes, angle-major; transposed at the end
     block = max(1, 2 ** 17 // max(xs.size, 1))               # angles per block: ~128K votes, cache-sized
     for j in range(0, t, block):
-        rho = cs[j:j + block] @ xy                           # (b, N) x cos(theta) + y sin(theta)
+        rho = cs[j:j + block] @ xy                           # (b, N) 2. x cos(theta) + y sin(theta)
         b = rho.shape[0]
         rho /= rho_res
-        np.rint(rho, out=rho)                                # (b, N) rho bin, -D..D
+        np.rint(rho, out=rho)                                # (b, N) 3. rho bin, -D..D
         rho += (r * np.arange(b) + d)[:, None]               # (b, N) index into the block's (b, R) counts
         acc[j:j + b] = np.bincount(rho.astype(np.intp).ravel(), minlength=b * r).reshape(b, r)
     return np.ascontiguousarray(acc.T), thetas, rhos        # (R, T)
@@ -123,25 +135,41 @@ def _box_max(a: np.ndarray, radius: int) -> np.ndarray:
     return out
 
 
-def find_peaks(acc: np.ndarray, threshold: float, num_peaks: int, min_distance: int) -> np.ndarray:
+def find_peaks(acc: np.ndarray, *, threshold: float, num_peaks: int, min_distance: int) -> np.ndarray:
     """Indices of the strongest local maxima of an accumulator, at least ``min_distance`` apart.
+
+    Defined in :ref:`sec-hough-lines` (Eq. :eq:`eq-hough-line-accumulator`).
 
     Parameters
     ----------
-    acc : (...) ndarray
-        A 2-D or 3-D vote array.
+    acc : ndarray
+        A 2-D or 3-D vote array, any real dtype.
     threshold : float
-        Minimum number of votes of a peak.
+        Keyword-only. Minimum votes of a peak, in the accumulator's units.
     num_peaks : int
-        At most this many peaks are returned.
+        Keyword-only. At most this many peaks are returned, >= 1.
     min_distance : int
-        A peak must be strictly more than ``min_distance`` bins away (along some axis) from every
-        stronger accepted peak, and be the maximum of its ``(2 min_distance + 1)``-wide box.
+        Keyword-only. A peak must be strictly more than ``min_distance`` bins away (along some axis)
+        from every stronger accepted peak, and be the maximum of its ``(2 min_distance + 1)``-wide box.
 
     Returns
     -------
     (K, acc.ndim) ndarray of int64
-        Peak indices, strongest first.
+        Array indices of the peaks in the accumulator's own axis order (not points), strongest first.
+
+    Notes
+    -----
+    1. Local maxima: equal to the maximum of their box (a separable box max), above ``threshold`` and > 0.
+    2. Sort them by votes, strongest first (ties in raster order).
+    3. Accept greedily, skipping any within ``min_distance`` of an accepted peak.
+
+    The arguments are keyword-only because peers order them differently
+    (``skimage.feature.peak_local_max(image, min_distance, threshold_abs, ...)``).
+
+    References
+    ----------
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
+    Comm. ACM 15(1), 1972.
 
     Examples
     --------
@@ -149,17 +177,16 @@ def find_peaks(acc: np.ndarray, threshold: float, num_peaks: int, min_distance: 
     >>> find_peaks(a, threshold=1, num_peaks=5, min_distance=1).tolist()
     [[1, 1], [4, 4]]
     """
-    if isinstance(num_peaks, bool) or not isinstance(num_peaks, numbers.Integral) or num_peaks < 1:
-        raise ValueError(f"num_peaks must be an integer >= 1, got {num_peaks!r}.")
-    if isinstance(min_distance, bool) or not isinstance(min_distance, numbers.Integral) or min_distance < 0:
-        raise ValueError(f"min_distance must be an integer >= 0, got {min_distance!r}.")
+    check_array(acc, "acc", ndim=(2, 3), dtype_kind="biuf")
+    num_peaks = check_int(num_peaks, "num_peaks", 1)
+    min_distance = check_int(min_distance, "min_distance", 0)
     a = acc.astype(np.float64)
-    local_max = (a == _box_max(a, int(min_distance))) & (a >= threshold) & (a > 0)
+    local_max = (a == _box_max(a, min_distance)) & (a >= threshold) & (a > 0)   # 1.
     cand = np.argwhere(local_max)                    # (M, ndim)
-    order = np.argsort(-a[local_max], kind="stable")  # strongest first; ties in raster order
+    order = np.argsort(-a[local_max], kind="stable")  # 2. strongest first; ties in raster order
     cand = cand[order]
     kept: list[np.ndarray] = []
-    for c in cand:
+    for c in cand:                                   # 3.
         if all(np.abs(c - k).max() > min_distance for k in kept):
             kept.append(c)
             if len(kept) == num_peaks:
@@ -167,7 +194,7 @@ def find_peaks(acc: np.ndarray, threshold: float, num_peaks: int, min_distance: 
     return np.array(kept, dtype=np.int64).reshape(-1, acc.ndim)
 
 
-def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, threshold: float | None = None,
+def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, *, threshold: float | None = None,
                      num_peaks: int = 10, min_distance: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The strongest lines of a Hough accumulator: local maxima with at least ``threshold`` votes.
 
@@ -176,23 +203,40 @@ def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, thre
     Parameters
     ----------
     acc : (R, T) ndarray
-        From :func:`hough_lines_accumulator`.
+        From :func:`hough_lines_accumulator`, indexed ``[rho bin, theta bin]``.
     thetas : (T,) ndarray
+        The angle of each column of ``acc``.
     rhos : (R,) ndarray
+        The distance of each row of ``acc``.
     threshold : float, optional
-        Minimum votes; default half of the largest count.
+        Keyword-only. Minimum votes (a count of pixels); default half of the largest count.
     num_peaks : int
-        Maximum number of lines.
+        Keyword-only. Maximum number of lines.
     min_distance : int
-        Suppression radius in bins (in rho and theta). A line near the ends of the theta range is
-        also compared with its twin ``(-rho, theta ± pi)``.
+        Keyword-only. Suppression radius in bins (in rho and theta). A line near the ends of the theta
+        range is also compared with its twin ``(-rho, theta ± pi)``.
 
     Returns
     -------
     votes : (K,) ndarray of int64
+        Votes of each line, strongest first.
     thetas : (K,) ndarray of float64
+        The lines' normal angles.
     rhos : (K,) ndarray of float64
-        The lines ``rho = x cos(theta) + y sin(theta)``, strongest first.
+        The lines' distances: each line is ``rho = x cos(theta) + y sin(theta)``, ``(x, y)`` = (column, row).
+
+    Notes
+    -----
+    1. Candidate peaks of the accumulator (:func:`find_peaks`, every local maximum above ``threshold``).
+    2. Accept them strongest first, dropping any within ``min_distance`` bins of an accepted line,
+       across the wrap-around ``(rho, theta) = (-rho, theta ± pi)`` too.
+
+    The order of the returns is that of ``skimage.transform.hough_line_peaks``.
+
+    References
+    ----------
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
+    Comm. ACM 15(1), 1972.
 
     Examples
     --------
@@ -208,11 +252,11 @@ def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, thre
     if threshold is None:
         threshold = 0.5 * float(acc.max())
     thetas, rhos = np.asarray(thetas, float), np.asarray(rhos, float)
-    cand = find_peaks(acc, threshold, acc.size, min_distance)  # (M, 2) rows (rho bin, theta bin)
+    cand = find_peaks(acc, threshold=threshold, num_peaks=acc.size, min_distance=min_distance)  # (M, 2)
     d_rho = min_distance * (rhos[1] - rhos[0] if rhos.size > 1 else 1.0)
     d_theta = min_distance * (np.abs(np.diff(thetas)).min() if thetas.size > 1 else 0.0)
     kept: list[int] = []
-    for m, (i, j) in enumerate(cand):
+    for m, (i, j) in enumerate(cand):                          # (rho bin, theta bin)
         rho, theta = rhos[i], thetas[j]
         # (rho, theta) and (-rho, theta ± pi) are the same line: suppress across the wrap-around too
         near = [abs(rhos[a] - rho) <= d_rho and abs(thetas[b] - theta) <= d_theta
@@ -222,41 +266,80 @@ def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, thre
             kept.append(m)
             if len(kept) == num_peaks:
                 break
-    idx = cand[kept].reshape(-1, 2)                             # (K, 2)
+    idx = cand[kept].reshape(-1, 2)                             # (K, 2) (rho bin, theta bin)
     return acc[idx[:, 0], idx[:, 1]].astype(np.int64), thetas[idx[:, 1]], rhos[idx[:, 0]]
 
 
 def circle_offsets(radius: int) -> np.ndarray:
-    """The integer offsets ``(dy, dx)`` of a digital circle of the given radius, without repeats.
+    """The integer offsets ``(dx, dy)`` of a digital circle of the given radius, without repeats.
+
+    Defined in :ref:`sec-hough-circles` (Eq. :eq:`eq-hough-circle`).
+
+    Parameters
+    ----------
+    radius : int
+        Radius in pixels, >= 1.
+
+    Returns
+    -------
+    (M, 2) ndarray of int64
+        ``(dx, dy)`` = (column offset, row offset) of each pixel of the circle, sorted by dx then dy.
+
+    Notes
+    -----
+    Sample the circle ``(r cos phi, r sin phi)`` about four times per pixel of circumference, round to
+    the nearest pixel and drop repeats: every pixel the circle passes closest to, once.
+
+    References
+    ----------
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
+    Comm. ACM 15(1), 1972.
 
     Examples
     --------
-    >>> sorted(map(tuple, circle_offsets(1).tolist()))
-    [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+    >>> circle_offsets(1).tolist()
+    [[-1, -1], [-1, 0], [-1, 1], [0, -1], [0, 1], [1, -1], [1, 0], [1, 1]]
     """
-    if isinstance(radius, bool) or not isinstance(radius, numbers.Integral) or radius < 1:
-        raise ValueError(f"radius must be an integer >= 1, got {radius!r}.")
+    radius = check_int(radius, "radius", 1)
     phi = np.linspace(0.0, 2 * np.pi, int(np.ceil(8 * np.pi * radius)), endpoint=False)  # ~4 samples per pixel
-    pts = np.stack([np.rint(radius * np.sin(phi)), np.rint(radius * np.cos(phi))], axis=1)  # (P, 2)
+    pts = np.stack([np.rint(radius * np.cos(phi)), np.rint(radius * np.sin(phi))], axis=1)  # (P, 2) (dx, dy)
     return np.unique(pts.astype(np.int64), axis=0)  # (M, 2)
 
 
-def hough_circles_accumulator(edges: np.ndarray, radii) -> np.ndarray:
+def hough_circles_accumulator(edges: np.ndarray, radii, normalize: bool = True) -> np.ndarray:
     """Vote for circle centres: each edge pixel votes on a circle of radius ``r`` around itself.
 
     Defined in :ref:`sec-hough-circles` (Eq. :eq:`eq-hough-circle`).
 
     Parameters
     ----------
-    edges : (H, W) ndarray of bool
+    edges : (H, W) ndarray
+        The edge map, bool or any real dtype; every nonzero pixel votes.
     radii : int or sequence of int
-        The K radii to try (one known radius or a range).
+        The K radii to try (one known radius or a range), each >= 1.
+    normalize : bool
+        ``True`` (default): divide each radius's votes by the number of pixels of its digital circle, so
+        radii compare fairly (a full circle scores 1 whatever its size). ``False``: raw counts.
 
     Returns
     -------
     (K, H, W) ndarray of float64
-        ``acc[k, yc, xc]`` = fraction of the digital circle of radius ``radii[k]`` centred at
-        ``(xc, yc)`` that lies on edge pixels (1 = a complete circle), so radii compare fairly.
+        Indexed ``[radius, row, col]``: ``acc[k, yc, xc]`` is the fraction (or count) of the digital
+        circle of radius ``radii[k]`` centred at ``(x, y) = (xc, yc)`` that lies on edge pixels.
+
+    Notes
+    -----
+    1. Coordinates ``(x, y)`` of the N edge pixels.
+    2. For each radius: the candidate centres ``(x + dx, y + dy)`` for every offset of
+       :func:`circle_offsets`, those inside the image.
+    3. Count them per centre with ``np.bincount``; divide by the number of offsets if ``normalize``.
+
+    ``skimage.transform.hough_circle(edges, radii, normalize=True)`` normalises the same way.
+
+    References
+    ----------
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
+    Comm. ACM 15(1), 1972.
 
     Examples
     --------
@@ -271,19 +354,19 @@ def hough_circles_accumulator(edges: np.ndarray, radii) -> np.ndarray:
     if radii.ndim != 1 or radii.size == 0 or radii.dtype.kind not in "iu" or radii.min() < 1:
         raise ValueError(f"radii must be positive integers, got {radii!r}.")
     h, w = mask.shape
-    ys, xs = np.nonzero(mask)                                   # (N,)
+    ys, xs = np.nonzero(mask)                                   # (N,) 1.
     acc = np.zeros((radii.size, h, w), dtype=np.float64)       # (K, H, W)
     for k, r in enumerate(radii):
-        off = circle_offsets(int(r))                            # (M, 2)
-        cy = ys[:, None] + off[None, :, 0]                      # (N, M) candidate centre rows
-        cx = xs[:, None] + off[None, :, 1]                      # (N, M)
+        off = circle_offsets(int(r))                            # (M, 2) (dx, dy)
+        cx = xs[:, None] + off[None, :, 0]                      # (N, M) 2. candidate centre columns
+        cy = ys[:, None] + off[None, :, 1]                      # (N, M)    and rows
         inside = (cy >= 0) & (cy < h) & (cx >= 0) & (cx < w)
-        votes = np.bincount(cy[inside] * w + cx[inside], minlength=h * w)  # (H * W,)
-        acc[k] = votes.reshape(h, w) / len(off)
+        votes = np.bincount(cy[inside] * w + cx[inside], minlength=h * w)  # (H * W,) 3.
+        acc[k] = votes.reshape(h, w) / (len(off) if normalize else 1)
     return acc
 
 
-def hough_circles(edges: np.ndarray, radii, threshold: float = 0.4, num_peaks: int = 10,
+def hough_circles(edges: np.ndarray, radii, *, threshold: float = 0.4, num_peaks: int = 10,
                   min_distance: int = 5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Detect circles: peaks of :func:`hough_circles_accumulator` over centre and radius.
 
@@ -291,32 +374,50 @@ def hough_circles(edges: np.ndarray, radii, threshold: float = 0.4, num_peaks: i
 
     Parameters
     ----------
-    edges : (H, W) ndarray of bool
+    edges : (H, W) ndarray
+        The edge map, bool or any real dtype; every nonzero pixel votes.
     radii : int or sequence of int
+        The radii to try, each >= 1.
     threshold : float
-        Minimum fraction of a circle's pixels that must be edges (0..1).
+        Keyword-only. Minimum fraction of a circle's pixels that must be edges (0..1).
     num_peaks : int
+        Keyword-only. Maximum number of circles.
     min_distance : int
-        Suppression radius in pixels (and in radius steps).
+        Keyword-only. Suppression radius in pixels (and in radius steps).
 
     Returns
     -------
-    centers : (K, 2) ndarray of int64
-        ``(x, y)`` of each circle, strongest first.
-    radii : (K,) ndarray of int64
     scores : (K,) ndarray of float64
-        The fraction of the circle found on edges.
+        The fraction of each circle found on edges, strongest first.
+    centers : (K, 2) ndarray of int64
+        ``(x, y)`` = (column, row) of each circle's centre.
+    radii : (K,) ndarray of int64
+        Each circle's radius.
+
+    Notes
+    -----
+    1. The normalised accumulator (:func:`hough_circles_accumulator`), ``[radius, row, col]``.
+    2. Its peaks over all three axes (:func:`find_peaks`).
+    3. Read the indices back as radius and centre ``(x, y)``.
+
+    The order of the returns (strength first) is that of ``skimage.transform.hough_circle_peaks``
+    and of :func:`hough_line_peaks`.
+
+    References
+    ----------
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
+    Comm. ACM 15(1), 1972.
 
     Examples
     --------
     >>> yy, xx = np.mgrid[:40, :40]
     >>> ring = np.abs(np.hypot(yy - 15, xx - 22) - 9) < 0.5
-    >>> c, r, s = hough_circles(ring, range(5, 13), num_peaks=1)
+    >>> s, c, r = hough_circles(ring, range(5, 13), num_peaks=1)
     >>> c.tolist(), r.tolist()
     ([[22, 15]], [9])
     """
     radii = np.atleast_1d(np.asarray(radii))
-    acc = hough_circles_accumulator(edges, radii)                      # (K, H, W)
-    idx = find_peaks(acc, threshold, num_peaks, min_distance)          # (P, 3) (k, y, x)
-    centers = idx[:, [2, 1]]                                           # (P, 2) as (x, y)
-    return centers, radii[idx[:, 0]].astype(np.int64), acc[idx[:, 0], idx[:, 1], idx[:, 2]]
+    acc = hough_circles_accumulator(edges, radii)                      # (K, H, W) 1.
+    idx = find_peaks(acc, threshold=threshold, num_peaks=num_peaks, min_distance=min_distance)  # (P, 3) 2.
+    centers = idx[:, [2, 1]]                                           # (P, 2) 3. (col, row) = (x, y)
+    return acc[idx[:, 0], idx[:, 1], idx[:, 2]], centers, radii[idx[:, 0]].astype(np.int64)
