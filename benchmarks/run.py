@@ -76,7 +76,7 @@ def build_tasks() -> list[Task]:
              lambda: skfilters.median(img, np.ones((5, 5), bool)),
              why="As for 3×3: 166 min/max NumPy calls per band against OpenCV's SIMD network."),
         Task("Canny (σ=1.4, 50/100)",
-             lambda: edges.canny(imgf, 50, 100, sigma=1.4),
+             lambda: edges.canny(imgf, 1.4, 50, 100),
              lambda: cv2.Canny(cv2.GaussianBlur(img, (0, 0), 1.4), 50, 100, L2gradient=True),
              lambda: feature.canny(imgf, sigma=1.4, low_threshold=50, high_threshold=100),
              "cv2.Canny does no smoothing of its own, so the OpenCV pipeline is GaussianBlur(σ=1.4) + "
@@ -104,7 +104,7 @@ def build_tasks() -> list[Task]:
              None,
              why='OpenCV decomposes the square into a row and a column minimum with SIMD; coursekit takes nine shifted minimums.'),
         Task("homography warp, bilinear",
-             lambda: geometry.warp_inverse(imgf, H, (512, 512)),
+             lambda: geometry.warp_image(imgf, H, (512, 512)),
              lambda: cv2.warpPerspective(imgf, H, (512, 512), flags=cv2.INTER_LINEAR),
              lambda: transform.warp(img01, sk_tf, output_shape=(512, 512), order=1),
              why='OpenCV uses fixed-point coordinates and SIMD gathers; scikit-image a compiled loop per pixel; coursekit gathers the four neighbours with NumPy fancy indexing, a band of rows at a time.'),

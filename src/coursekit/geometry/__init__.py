@@ -17,8 +17,9 @@ from coursekit.geometry.transforms import (
     normalize_points,
     estimate_homography,
     apply_homography,
+    as_homography,
 )
-from coursekit.geometry.warp import bilinear_sample, warp_inverse, warp_forward
+from coursekit.geometry.warp import bilinear_sample, warp_image, warp_splat
 
 __all__ = [
     "Camera",
@@ -37,7 +38,8 @@ __all__ = [
     "normalize_points",
     "estimate_homography",
     "apply_homography",
+    "as_homography",
     "bilinear_sample",
-    "warp_inverse",
-    "warp_forward",
+    "warp_image",
+    "warp_splat",
 ]

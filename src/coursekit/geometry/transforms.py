@@ -1,8 +1,9 @@
-"""Geometric transformations of the plane: the DoF ladder, affine maps, homographies, warping.
+"""Geometric transformations of the plane: the DoF ladder, affine maps, homographies and their estimation.
 
-Chapter 2 (Image processing), section "Geometric transformations". Points are ``(x, y)`` =
-(column, row) with the origin at the centre of the top-left pixel, as in OpenCV and
-scikit-image; a 3×3 matrix ``H`` maps *source* points to *destination* points.
+Chapter 2 (Image processing), section "Geometric transformations". Conventions (CONTRIBUTING.md,
+"Conventions"): points are ``(x, y)`` = (column, row), stored as ``(N, 2)`` arrays, with the origin at the
+centre of the top-left pixel, as in OpenCV and scikit-image; a 3×3 matrix ``H`` maps *source* points to
+*destination* points (the forward map), as ``cv2.warpPerspective`` takes it.
 
 References
 ----------
@@ -10,19 +11,18 @@ References
   the points must be normalised before the DLT.
 - R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed.
   (2004), Sec. 2.4 (the hierarchy of transformations) and Alg. 4.2 (normalised DLT).
-- G. Wolberg, *Digital Image Warping* (1990), Ch. 3 (forward vs inverse mapping).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from coursekit.core.validation import check_array
+from coursekit.core.validation import check_array, check_choice
 
 __all__ = [
     "DEGREES_OF_FREEDOM", "degrees_of_freedom", "translation_matrix", "rotation_matrix", "scaling_matrix",
     "shear_matrix", "affine_matrix", "estimate_affine", "normalize_points", "estimate_homography",
-    "apply_homography",
+    "apply_homography", "as_homography",
 ]
 
 #: The ladder: each rung adds freedom and loses an invariant.
@@ -36,29 +36,51 @@ DEGREES_OF_FREEDOM = {
     "homography": 8,
 }
 
-
 def degrees_of_freedom(kind: str) -> int:
     """Number of parameters of a 2-D transformation class.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
+    Parameters
+    ----------
+    kind : str
+        One of the keys of ``DEGREES_OF_FREEDOM`` ("translation", "rigid", "similarity", "affine", ...).
+
+    Returns
+    -------
+    int
+        2, 3, 4, 6 or 8: each rung adds freedom and loses an invariant (Hartley and Zisserman, sec. 2.4).
 
     Examples
     --------
     >>> [degrees_of_freedom(k) for k in ("translation", "rigid", "similarity", "affine", "projective")]
     [2, 3, 4, 6, 8]
     """
-    if kind not in DEGREES_OF_FREEDOM:
-        raise ValueError(f"kind must be one of {sorted(DEGREES_OF_FREEDOM)}, got {kind!r}.")
-    return DEGREES_OF_FREEDOM[kind]
+    return DEGREES_OF_FREEDOM[check_choice(kind, "kind", DEGREES_OF_FREEDOM)]
 
 
 # ----------------------------------------------------------------------------- building blocks
 
 
 def translation_matrix(tx: float, ty: float) -> np.ndarray:
-    """``[[1, 0, tx], [0, 1, ty], [0, 0, 1]]``: shift by (tx, ty) pixels.
+    """``[[1, 0, tx], [0, 1, ty], [0, 0, 1]]``: shift by ``tx`` pixels right and ``ty`` pixels down.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
+    Parameters
+    ----------
+    tx, ty : float
+        Shift along x (columns) and along y (rows).
+
+    Returns
+    -------
+    (3, 3) ndarray of float64
+        Maps the point ``(x, y)`` to ``(x + tx, y + ty)``.
+
+    Examples
+    --------
+    >>> translation_matrix(2.0, 3.0) @ [1.0, 1.0, 1.0]
+    array([3., 4., 1.])
     """
     return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
 
@@ -68,25 +90,68 @@ def rotation_matrix(theta: float) -> np.ndarray:
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
 
-    With y pointing down, a positive angle turns the picture clockwise on screen.
+    Parameters
+    ----------
+    theta : float
+        Angle in radians. With y pointing down, a positive angle turns the picture clockwise on screen.
+
+    Returns
+    -------
+    (3, 3) ndarray of float64
+        ``[[cos, -sin, 0], [sin, cos, 0], [0, 0, 1]]``.
+
+    Examples
+    --------
+    >>> np.round(rotation_matrix(np.pi / 2) @ [1.0, 0.0, 1.0], 12) + 0.0   # +x turns into +y (down)
+    array([0., 1., 1.])
     """
     c, s = np.cos(theta), np.sin(theta)
     return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
 def scaling_matrix(sx: float, sy: float | None = None) -> np.ndarray:
-    """Scale x by ``sx`` and y by ``sy`` (``sy = sx`` if omitted).
+    """Scale x by ``sx`` and y by ``sy`` (``sy = sx`` if omitted) about the origin.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
+    Parameters
+    ----------
+    sx, sy : float
+        Factors along x and along y; ``sy`` defaults to ``sx`` (a uniform scale).
+
+    Returns
+    -------
+    (3, 3) ndarray of float64
+        ``diag(sx, sy, 1)``.
+
+    Examples
+    --------
+    >>> scaling_matrix(2.0, 3.0) @ [1.0, 1.0, 1.0]
+    array([2., 3., 1.])
     """
     sy = sx if sy is None else sy
     return np.diag([float(sx), float(sy), 1.0])
 
 
 def shear_matrix(kx: float, ky: float = 0.0) -> np.ndarray:
-    """``x' = x + kx y``, ``y' = ky x + y``.
+    """Shear ``x' = x + kx y``, ``y' = ky x + y``.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
+    Parameters
+    ----------
+    kx, ky : float
+        Horizontal shear (how far x moves per unit of y) and vertical shear (y per unit of x).
+
+    Returns
+    -------
+    (3, 3) ndarray of float64
+        ``[[1, kx, 0], [ky, 1, 0], [0, 0, 1]]``.
+
+    Examples
+    --------
+    >>> shear_matrix(0.5) @ [0.0, 2.0, 1.0]
+    array([1., 2., 1.])
     """
     return np.array([[1.0, kx, 0.0], [ky, 1.0, 0.0], [0.0, 0.0, 1.0]])
 
@@ -102,16 +167,19 @@ def affine_matrix(theta: float = 0.0, scale: float | tuple = 1.0, shear: float =
     theta : float
         Rotation in radians.
     scale : float or (sx, sy)
+        Scale factors along x and y.
     shear : float
         Horizontal shear ``kx``.
     translation : (tx, ty)
+        Shift applied last, in pixels along x and y.
     center : (cx, cy)
-        The point that rotation, shear and scale keep fixed.
+        The point ``(x, y)`` that rotation, shear and scale keep fixed.
 
     Returns
     -------
     (3, 3) ndarray of float64
-        Last row ``[0, 0, 1]``.
+        Last row ``[0, 0, 1]``; maps source points to destination points. Read the product right to
+        left: move ``center`` to the origin, scale, shear, rotate, move back, translate.
 
     Examples
     --------
@@ -126,7 +194,7 @@ def affine_matrix(theta: float = 0.0, scale: float | tuple = 1.0, shear: float =
 
 
 def _check_points(pts, name: str, minimum: int) -> np.ndarray:
-    check_array(pts, name, ndim=2, dtype_kind="fiu")
+    check_array(pts, name, ndim=2, dtype_kind="biuf")
     if pts.shape[1] != 2:
         raise ValueError(f"{name} must have shape (N, 2) holding (x, y) per row, got {pts.shape}.")
     if pts.shape[0] < minimum:
@@ -149,18 +217,20 @@ def estimate_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-least-squares`).
 
-    Each pair gives two linear equations in the six unknowns ``a11 a12 tx a21 a22 ty``;
-    the x-equations and y-equations share the design matrix ``[x, y, 1]``.
-
     Parameters
     ----------
     src, dst : (N, 2) ndarray
-        Corresponding (x, y) points, N >= 3, not all collinear.
+        Corresponding points ``(x, y)`` = (column, row), N >= 3, not all collinear; any real dtype.
 
     Returns
     -------
     (3, 3) ndarray of float64
         Last row ``[0, 0, 1]``.
+
+    Notes
+    -----
+    Each pair gives two linear equations in the six unknowns ``a11 a12 tx a21 a22 ty``; the x-equations
+    and y-equations share the design matrix ``[x, y, 1]``, so one ``lstsq`` solves both.
 
     Examples
     --------
@@ -184,13 +254,17 @@ def normalize_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-point-normalisation`).
 
+    R. Hartley, "In defense of the eight-point algorithm", IEEE TPAMI 19(6), 1997.
+
     Parameters
     ----------
     pts : (N, 2) ndarray
+        Points ``(x, y)``, not all equal; any real dtype.
 
     Returns
     -------
     normalized : (N, 2) ndarray of float64
+        The points ``(x, y)`` after the similarity.
     T : (3, 3) ndarray of float64
         The similarity with ``normalized = T · pts`` (homogeneous).
 
@@ -218,7 +292,7 @@ def estimate_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     src, dst : (N, 2) ndarray
-        Corresponding (x, y) points, N >= 4, no three of the first four collinear.
+        Corresponding points ``(x, y)`` = (column, row), N >= 4, no three of the first four collinear.
 
     Returns
     -------
@@ -232,6 +306,10 @@ def estimate_homography(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
        ``[-x, -y, -1, 0, 0, 0, u x, u y, u]`` and ``[0, 0, 0, -x, -y, -1, v x, v y, v]``.
     3. ``h`` = the right singular vector of ``A`` with the smallest singular value (``‖h‖ = 1``).
     4. Undo the normalisation: ``H = T_d⁻¹ H̃ T_s``; divide by ``H[2, 2]``.
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., Alg. 4.2.
 
     Examples
     --------
@@ -271,35 +349,51 @@ def apply_homography(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    H : (3, 3) ndarray (a (2, 3) affine matrix is accepted too)
+    H : (3, 3) or (2, 3) ndarray
+        The map, first as in ``H x̃`` (an affine (2, 3) matrix gets the row ``[0, 0, 1]``).
     pts : (N, 2) ndarray
+        Points ``(x, y)`` = (column, row); any real dtype.
 
     Returns
     -------
     (N, 2) ndarray of float64
-        Points mapped to infinity (``w = 0``) come back as ``inf``/``nan``.
+        The mapped points ``(x', y')``; those mapped to infinity (``w = 0``) come back as ``inf``/``nan``.
 
     Examples
     --------
     >>> apply_homography(np.diag([2.0, 3.0, 1.0]), np.array([[1.0, 1.0]]))
     array([[2., 3.]])
     """
-    H = _as_homography(H)
+    H = as_homography(H)
     pts = _check_points(pts, "pts", 0)
     ph = np.column_stack([pts, np.ones(len(pts))]) @ H.T  # (N, 3) homogeneous
     with np.errstate(divide="ignore", invalid="ignore"):
         return ph[:, :2] / ph[:, 2:3]
 
 
-def _as_homography(H) -> np.ndarray:
-    check_array(H, "H", ndim=2, dtype_kind="fiu")
+def as_homography(H) -> np.ndarray:
+    """A validated 3×3 float64 homography from a (3, 3) matrix or a (2, 3) affine matrix.
+
+    Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-affine-matrix`).
+
+    Parameters
+    ----------
+    H : (3, 3) or (2, 3) ndarray
+        Any real dtype, finite.
+
+    Returns
+    -------
+    (3, 3) ndarray of float64
+        ``H`` itself, or the affine matrix with ``[0, 0, 1]`` appended (a copy).
+
+    Examples
+    --------
+    >>> as_homography(np.array([[1, 0, 5], [0, 1, 2]]))[2].tolist()
+    [0.0, 0.0, 1.0]
+    """
+    check_array(H, "H", ndim=2, dtype_kind="biuf")
     if H.shape == (2, 3):
         H = np.vstack([H, [0.0, 0.0, 1.0]])
     if H.shape != (3, 3):
         raise ValueError(f"H must be a (3, 3) homography or a (2, 3) affine matrix, got shape {H.shape}.")
     return H.astype(np.float64)
-
-
-# ----------------------------------------------------------------------------- resampling
-
-

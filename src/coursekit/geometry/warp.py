@@ -1,8 +1,16 @@
-"""Bilinear sampling and image warping: inverse (backward) mapping with bilinear interpolation, and
-forward mapping (splatting) to show why inverse mapping is preferred.
+"""Bilinear sampling and image warping: inverse mapping with bilinear interpolation (:func:`warp_image`), and
+forward mapping by splatting (:func:`warp_splat`) to show why inverse mapping is preferred.
 
 Chapter 2 (geometric transformations). ``bilinear_sample`` is reused by RoI Align (Chapter 5) and
-flow warping (Chapter 16). Coordinates are ``(x, y)`` = (column, row).
+flow warping (Chapter 16). Conventions (CONTRIBUTING.md, "Conventions"): coordinates are ``(x, y)`` =
+(column, row) with pixel centres at integers; images are indexed ``[row, col]``; a matrix ``H`` maps source
+points to destination points (the forward map, as ``cv2.warpPerspective`` takes it); output shapes are
+``(H_out, W_out)`` = (rows, columns), as ``skimage.transform.warp``'s ``output_shape``. Images of any real
+dtype (bool as 0/1) come back as float64 on their own scale.
+
+References
+----------
+G. Wolberg, *Digital Image Warping*, IEEE Computer Society Press, 1990, ch. 3 (forward vs inverse mapping).
 """
 
 from __future__ import annotations
@@ -10,41 +18,74 @@ from __future__ import annotations
 import numpy as np
 
 from coursekit.core.validation import check_array
-from coursekit.geometry.transforms import _as_homography, apply_homography
+from coursekit.geometry.transforms import apply_homography, as_homography
 
-__all__ = ["bilinear_sample", "warp_inverse", "warp_forward"]
+__all__ = ["bilinear_sample", "warp_image", "warp_splat"]
 
 
 def bilinear_sample(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Sample an image at real-valued positions by bilinear interpolation; outside pixels count as 0.
+    """Sample an image at real-valued positions ``(x, y)`` by bilinear interpolation; outside pixels count as 0.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-bilinear`).
 
-    ``I(x, y) = (1−a)(1−b) I[y0, x0] + a(1−b) I[y0, x0+1] + (1−a) b I[y0+1, x0] + a b I[y0+1, x0+1]``
-    with ``x0 = floor(x)``, ``a = x − x0`` (and ``y0``, ``b`` likewise).
-
     Parameters
     ----------
-    image : (H, W) or (H, W, C) ndarray, real
-    x, y : ndarray of float, same shape S
-        Column and row coordinates (pixel centres are integers).
+    image : (H, W) or (H, W, C) ndarray
+        Any real dtype (bool counts as 0/1), indexed ``[row, col]``.
+    x : ndarray of float, shape S
+        Column coordinates (pixel centres are integers), finite.
+    y : ndarray of float, shape S
+        Row coordinates, the same shape as ``x``.
 
     Returns
     -------
     S or S + (C,) ndarray of float64
-        A neighbour outside the image contributes 0 (like ``BORDER_CONSTANT`` with value 0).
+        The interpolated values. A neighbour outside the image contributes 0 (like ``BORDER_CONSTANT``
+        with value 0, or ``scipy.ndimage.map_coordinates(image, [y, x], order=1, mode="grid-constant")``).
+
+    Notes
+    -----
+    1. The top-left neighbour ``(x0, y0) = (floor(x), floor(y))`` and the offsets ``a = x - x0``,
+       ``b = y - y0`` in [0, 1).
+    2. The four neighbours ``I[y0, x0]``, ``I[y0, x0 + 1]``, ``I[y0 + 1, x0]``, ``I[y0 + 1, x0 + 1]``
+       (0 outside the image).
+    3. ``(1−a)(1−b) I[y0, x0] + a(1−b) I[y0, x0+1] + (1−a) b I[y0+1, x0] + a b I[y0+1, x0+1]``.
+
+    :func:`warp_image` runs the same formula through a fast path (``_bilinear_padded``), held equal by the tests.
+
+    References
+    ----------
+    G. Wolberg, *Digital Image Warping*, 1990, sec. 5.2 (bilinear interpolation).
 
     Examples
     --------
     >>> img = np.array([[0.0, 10.0], [20.0, 30.0]])
-    >>> bilinear_sample(img, np.array([0.5, 1.0]), np.array([0.5, 0.0]))
+    >>> bilinear_sample(img, np.array([0.5, 1.0]), np.array([0.5, 0.0]))   # (x, y) = (0.5, 0.5), (1, 0)
     array([15., 10.])
     """
-    check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    check_array(image, "image", ndim=(2, 3), dtype_kind="biuf")
+    x = check_array(np.asarray(x, dtype=np.float64), "x")
+    y = check_array(np.asarray(y, dtype=np.float64), "y")
     if x.shape != y.shape:
         raise ValueError(f"x and y must have the same shape, got {x.shape} and {y.shape}.")
-    return _bilinear_padded(_pad_zero_ring(image), image.shape[0], image.shape[1], x, y)
+    x0, y0 = np.floor(x), np.floor(y)                     # S 1. the top-left neighbour
+    a, b = x - x0, y - y0                                 # S    offsets in [0, 1)
+    if image.ndim == 3:
+        a, b = a[..., None], b[..., None]                 # S + (1,) to broadcast over channels
+    f00, f01 = _pixel(image, x0, y0), _pixel(image, x0 + 1, y0)          # 2. the four neighbours
+    f10, f11 = _pixel(image, x0, y0 + 1), _pixel(image, x0 + 1, y0 + 1)
+    return (1 - a) * (1 - b) * f00 + a * (1 - b) * f01 + (1 - a) * b * f10 + a * b * f11   # 3.
+
+
+def _pixel(image: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``image[y, x]`` as float64 at integer-valued positions of shape S, 0 outside: S or S + (C,)."""
+    H, W = image.shape[:2]
+    inside = (x >= 0) & (x < W) & (y >= 0) & (y < H)      # S
+    rows = np.clip(y, 0, H - 1).astype(np.intp)           # S, any index inside; masked below
+    cols = np.clip(x, 0, W - 1).astype(np.intp)
+    values = image[rows, cols].astype(np.float64)         # S or S + (C,)
+    values[~inside] = 0.0
+    return values
 
 
 def _pad_zero_ring(image: np.ndarray) -> np.ndarray:
@@ -60,13 +101,15 @@ def _pad_zero_ring(image: np.ndarray) -> np.ndarray:
 
 
 def _bilinear_padded(flat: np.ndarray, H: int, W: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Eq. :eq:`eq-bilinear` on an image padded by :func:`_pad_zero_ring`; ``x``, ``y`` of shape S."""
+    """The fast path of :func:`bilinear_sample` on an image padded by :func:`_pad_zero_ring`; ``x``, ``y`` S.
+
+    The same formula, rearranged as two linear interpolations (along x, then along y) and run in place
+    on arrays this function owns; the four neighbours are read through shifted views of the flat image.
+    """
     Wp = W + 3  # width of the padded image
     x = np.clip(x, -1.0, W)  # S, a new array; beyond one pixel outside, every neighbour is zero anyway
     y = np.clip(y, -1.0, H)
     x0, y0 = np.floor(x), np.floor(y)  # S, the top-left neighbour
-    # From here on the arithmetic runs in place on arrays this function owns: the same formulas,
-    # without allocating a fresh temporary for every term.
     a, b = np.subtract(x, x0, out=x), np.subtract(y, y0, out=y)  # S, fractional offsets in [0, 1)
     if flat.ndim == 2:
         a, b = a[..., None], b[..., None]  # S + (1,) to broadcast over channels
@@ -88,73 +131,97 @@ def _bilinear_padded(flat: np.ndarray, H: int, W: int, x: np.ndarray, y: np.ndar
 
 def _check_out_shape(out_shape) -> tuple[int, int]:
     if len(out_shape) != 2 or any(int(s) != s or s < 1 for s in out_shape):
-        raise ValueError(f"out_shape must be (H, W) with positive integers, got {out_shape!r}.")
+        raise ValueError(f"out_shape must be (H_out, W_out) = (rows, columns) with positive integers, "
+                         f"got {out_shape!r}.")
     return int(out_shape[0]), int(out_shape[1])
 
 
-def warp_inverse(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -> np.ndarray:
-    """Warp by inverse mapping: each output pixel looks up ``H⁻¹ [x, y, 1]`` in the source, bilinearly.
+def _source_coordinates(Hi: np.ndarray, rows: np.ndarray, Wo: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y) = π(H⁻¹ [x', y', 1])`` for the destination pixels of ``rows`` (h,): two (h, Wo) arrays."""
+    xd = np.arange(Wo, dtype=np.float64)[None, :]  # (1, Wo) destination columns
+    yd = rows.astype(np.float64)[:, None]          # (h, 1) destination rows
+    u = Hi[0, 0] * xd + (Hi[0, 1] * yd + Hi[0, 2])  # (h, Wo) each: [u, v, w]^T = H^-1 [x', y', 1]^T
+    v = Hi[1, 0] * xd + (Hi[1, 1] * yd + Hi[1, 2])
+    w = Hi[2, 0] * xd + (Hi[2, 1] * yd + Hi[2, 2])
+    far = w == 0                                    # (h, Wo) points at infinity look up nothing
+    if far.any():
+        w[far], u[far], v[far] = 1.0, -2.0, -2.0
+    u /= w                                          # x = u / w and y = v / w, in place
+    v /= w
+    return u, v
+
+
+def warp_image(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -> np.ndarray:
+    """Warp an image by ``H`` with inverse mapping: each output pixel looks up ``H⁻¹ [x, y, 1]``, bilinearly.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-inverse-warp`).
 
     Parameters
     ----------
-    image : (H, W) or (H, W, C) ndarray, real
+    image : (H, W) or (H, W, C) ndarray
+        The source, any real dtype (bool counts as 0/1).
     H : (3, 3) or (2, 3) ndarray
-        Source → destination map (the convention of ``cv2.warpPerspective``).
+        The forward map, source ``(x, y)`` → destination ``(x', y')`` (the convention of
+        ``cv2.warpPerspective``; ``skimage.transform.warp`` takes the inverse map instead).
     out_shape : (H_out, W_out)
+        Rows and columns of the output.
 
     Returns
     -------
     (H_out, W_out) or (H_out, W_out, C) ndarray of float64
         Every pixel is defined; those that look outside the source are 0.
 
+    Notes
+    -----
+    1. Invert ``H`` once: the map from destination to source.
+    2. For every output pixel ``(x', y')``: the source point ``(x, y) = π(H⁻¹ [x', y', 1])``.
+    3. Sample the source there bilinearly (:func:`bilinear_sample`).
+
+    The output is computed in blocks of rows so that every temporary stays in the CPU cache (about 5x
+    faster than one 512×512 pass), with an in-place copy of :func:`bilinear_sample`'s formula; the tests
+    hold it equal to steps 2-3 on the whole image.
+
+    References
+    ----------
+    G. Wolberg, *Digital Image Warping*, 1990, ch. 3.
+
     Examples
     --------
     >>> img = np.arange(9.0).reshape(3, 3)
-    >>> warp_inverse(img, np.array([[1.0, 0, 1], [0, 1, 0]]), (3, 3))
+    >>> warp_image(img, np.array([[1.0, 0, 1], [0, 1, 0]]), (3, 3))   # shift right by one pixel: x' = x + 1
     array([[0., 0., 1.],
            [0., 3., 4.],
            [0., 6., 7.]])
     """
-    check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
-    H = _as_homography(H)
+    check_array(image, "image", ndim=(2, 3), dtype_kind="biuf")
+    H = as_homography(H)
     if abs(np.linalg.det(H)) < 1e-12:
         raise ValueError("H is singular, so it has no inverse to look pixels up with.")
     Ho, Wo = _check_out_shape(out_shape)
-    Hi = np.linalg.inv(H)  # destination -> source
-    flat = _pad_zero_ring(image)  # (P,) or (P, C)
+    Hi = np.linalg.inv(H)                                   # (3, 3) 1. destination -> source
+    flat = _pad_zero_ring(image)                            # (P,) or (P, C): the source with 0 around it
     out = np.empty((Ho, Wo) + image.shape[2:])
-    xd = np.arange(Wo, dtype=np.float64)[None, :]  # (1, Wo) destination columns
-    # Work through the output in blocks of rows: the same arithmetic, but every temporary stays
-    # small enough to live in the CPU cache (about 5x faster than one 512x512 pass).
-    block = max(1, 16384 // max(Wo, 1))
+    block = max(1, 16384 // Wo)                             # rows per block: temporaries fit in the cache
     for r in range(0, Ho, block):
-        yd = np.arange(r, min(r + block, Ho), dtype=np.float64)[:, None]  # (h, 1) destination rows
-        # [u, v, w]^T = H^-1 [x, y, 1]^T for every destination pixel of the block: (h, Wo) each
-        u = Hi[0, 0] * xd + (Hi[0, 1] * yd + Hi[0, 2])
-        v = Hi[1, 0] * xd + (Hi[1, 1] * yd + Hi[1, 2])
-        w = Hi[2, 0] * xd + (Hi[2, 1] * yd + Hi[2, 2])
-        far = w == 0  # (h, Wo) points at infinity look up nothing
-        if far.any():
-            w[far], u[far], v[far] = 1.0, -2.0, -2.0
-        u /= w  # (h, Wo) source coordinates x = u / w and y = v / w, in place
-        v /= w
-        out[r:r + yd.shape[0]] = _bilinear_padded(flat, image.shape[0], image.shape[1], u, v)
+        rows = np.arange(r, min(r + block, Ho))             # (h,) destination rows of this block
+        x, y = _source_coordinates(Hi, rows, Wo)            # (h, Wo) each 2. where they come from
+        out[r:r + rows.size] = _bilinear_padded(flat, image.shape[0], image.shape[1], x, y)   # 3.
     return out  # (Ho, Wo) or (Ho, Wo, C)
 
 
-def warp_forward(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Warp by forward mapping: send every source pixel to ``round(H [x, y, 1])`` — and see the holes.
+def warp_splat(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Warp by forward mapping: splat every source pixel onto ``round(H [x, y, 1])`` — and see the holes.
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-inverse-warp`).
 
     Parameters
     ----------
-    image : (H, W) or (H, W, C) ndarray, real
+    image : (H, W) or (H, W, C) ndarray
+        The source, any real dtype (bool counts as 0/1).
     H : (3, 3) or (2, 3) ndarray
-        Source → destination map.
+        The forward map, source ``(x, y)`` → destination ``(x', y')``.
     out_shape : (H_out, W_out)
+        Rows and columns of the output.
 
     Returns
     -------
@@ -163,24 +230,35 @@ def warp_forward(image: np.ndarray, H: np.ndarray, out_shape: tuple[int, int]) -
     hit : (H_out, W_out) ndarray of bool
         Which destination pixels received a value.
 
+    Notes
+    -----
+    1. Map every source pixel centre ``(x, y)`` through ``H`` (:func:`apply_homography`).
+    2. Round to the nearest destination pixel; drop those outside.
+    3. Copy the source values there. An enlargement leaves holes, which is why :func:`warp_image` maps the
+       other way.
+
+    References
+    ----------
+    G. Wolberg, *Digital Image Warping*, 1990, ch. 3.
+
     Examples
     --------
-    >>> out, hit = warp_forward(np.ones((2, 2)), np.diag([2.0, 2.0, 1.0]), (4, 4))
+    >>> out, hit = warp_splat(np.ones((2, 2)), np.diag([2.0, 2.0, 1.0]), (4, 4))
     >>> int(hit.sum())  # an upscale by 2 fills only 4 of 16 pixels
     4
     """
-    check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
-    H = _as_homography(H)
+    check_array(image, "image", ndim=(2, 3), dtype_kind="biuf")
+    H = as_homography(H)
     Ho, Wo = _check_out_shape(out_shape)
     h, w = image.shape[:2]
     ys, xs = np.mgrid[0:h, 0:w]  # (h, w) each: source pixels
-    dst = apply_homography(H, np.column_stack([xs.ravel(), ys.ravel()]))  # (h*w, 2)
+    dst = apply_homography(H, np.column_stack([xs.ravel(), ys.ravel()]))  # (h*w, 2) 1. (x', y')
     with np.errstate(invalid="ignore"):
-        c, r = np.round(dst[:, 0]), np.round(dst[:, 1])  # (h*w,) nearest destination pixel
+        c, r = np.round(dst[:, 0]), np.round(dst[:, 1])  # (h*w,) 2. nearest destination column and row
         ok = np.isfinite(c) & np.isfinite(r) & (c >= 0) & (c < Wo) & (r >= 0) & (r < Ho)
     out = np.zeros((Ho, Wo) + image.shape[2:])
     hit = np.zeros((Ho, Wo), dtype=bool)
     r, c = r[ok].astype(np.int64), c[ok].astype(np.int64)
-    out[r, c] = image.reshape((h * w,) + image.shape[2:])[ok]
+    out[r, c] = image.reshape((h * w,) + image.shape[2:])[ok]   # 3.
     hit[r, c] = True
     return out, hit
