@@ -1,9 +1,15 @@
-"""Images as arrays: sampling, quantisation and the PSNR — Chapter 1, *Foundations*.
+"""Images as arrays: sampling and quantisation — Chapter 1, *Foundations*.
 
 A digital image is a continuous scene discretised twice: in space (*sampling*,
 one value per pixel) and in intensity (*quantisation*, one of ``L`` grey
-levels). This module builds both, the zone plate that makes aliasing visible,
-and the error measures used to compare an image with a reference (MSE, PSNR).
+levels). This module builds both and the zone plate that makes aliasing
+visible; the error measures (MSE, PSNR) live in :mod:`coursekit.metrics.image`.
+
+dtype rules (CONTRIBUTING.md, "Conventions"): grey ``(H, W)`` or colour
+``(H, W, C)`` images of any real dtype (bool as 0/1); :func:`sample` returns
+float64 on the input's scale, :func:`upsample_nearest` only copies values and
+keeps the dtype, :func:`quantize` models an 8-bit algorithm and takes and
+returns uint8.
 
 References
 ----------
@@ -19,16 +25,17 @@ import numbers
 
 import numpy as np
 
-from coursekit.core.validation import check_int
-from coursekit.metrics.image import _as_image
+from coursekit.core.validation import check_array, check_int
 
 __all__ = ["sample", "quantize", "upsample_nearest", "zone_plate"]
 
 
-# ----------------------------------------------------------------------------- validation helpers
-
-
-# ----------------------------------------------------------------------------- error measures
+def _as_image(x, name: str) -> np.ndarray:
+    """A grey (H, W) or colour (H, W, C) image of real numbers (bool included), non-empty and finite."""
+    check_array(x, name, ndim=(2, 3), dtype_kind="biuf")
+    if x.size == 0:
+        raise ValueError(f"{name} is empty (shape {x.shape}).")
+    return x
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -40,8 +47,8 @@ def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarra
 
     Parameters
     ----------
-    image : (H, W) or (H, W, C) ndarray of real numbers
-        The image to subsample.
+    image : (H, W) or (H, W, C) ndarray
+        The image to subsample, any real dtype (bool counts as 0/1).
     factor : int
         The sampling step, ``>= 1``. The output has ``H // factor`` rows and
         ``W // factor`` columns (a partial block at the border is dropped).
@@ -88,15 +95,28 @@ def sample(image: np.ndarray, factor: int, prefilter: bool = False) -> np.ndarra
 def upsample_nearest(image: np.ndarray, factor: int) -> np.ndarray:
     """Blow each pixel up into a ``factor x factor`` square (for showing pixels; keeps the dtype).
 
+    Defined in :ref:`sec-sampling-aliasing`.
+
     Parameters
     ----------
     image : (H, W) or (H, W, C) ndarray
+        Any real dtype (bool included).
     factor : int
-        ``>= 1``.
+        The size of each square, ``>= 1``.
 
     Returns
     -------
-    (factor * H, factor * W) or (factor * H, factor * W, C) ndarray, same dtype
+    (factor * H, factor * W) or (factor * H, factor * W, C) ndarray, same dtype as ``image``
+        ``out[r, c] = image[r // factor, c // factor]``: values are copied, never interpolated.
+
+    Notes
+    -----
+    ``np.repeat`` along the rows, then along the columns. Matplotlib's ``interpolation="nearest"`` shows
+    the same squares; this makes them part of the array, e.g. to compare sizes side by side.
+
+    References
+    ----------
+    R. C. Gonzalez and R. E. Woods, *Digital Image Processing*, 4th ed., sec. 2.6 (image interpolation).
 
     Examples
     --------
@@ -162,6 +182,8 @@ def quantize(image: np.ndarray, levels: int) -> np.ndarray:
 def zone_plate(size: int = 256, max_frequency: float = 0.5) -> np.ndarray:
     """A zone plate: concentric rings whose spatial frequency grows linearly with the radius.
 
+    Defined in :ref:`sec-sampling-aliasing`.
+
     Parameters
     ----------
     size : int
@@ -184,6 +206,10 @@ def zone_plate(size: int = 256, max_frequency: float = 0.5) -> np.ndarray:
     pixel lowers the Nyquist limit to ``0.5 / s`` cycles per pixel, so every ring
     beyond radius ``size / (2 s)`` (for ``max_frequency = 0.5``) aliases into a
     false, lower-frequency ring pattern.
+
+    References
+    ----------
+    C. E. Shannon, "Communication in the presence of noise", Proc. IRE 37(1), 1949.
 
     Examples
     --------

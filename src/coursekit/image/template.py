@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.core.validation import as_float_image, check_choice
+from coursekit.core.validation import as_float_image, check_choice, check_int
 
 __all__ = ["window_sums", "cross_correlation", "match_template"]
 
@@ -33,14 +33,24 @@ def window_sums(image: np.ndarray, h: int, w: int) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray of float64
+    image : (H, W) ndarray
+        Grey image, any real dtype (bool counts as 0/1).
     h, w : int
         Window size, ``1 <= h <= H`` and ``1 <= w <= W``.
 
     Returns
     -------
     (H - h + 1, W - w + 1) ndarray of float64
-        ``out[y, x] = image[y:y+h, x:x+w].sum()``.
+        Indexed ``[row, col]`` by the window's top-left pixel: ``out[r, c] = image[r:r+h, c:c+w].sum()``.
+
+    Notes
+    -----
+    The integral image ``s[r, c]`` (the sum of ``image[:r, :c]``) turns any window sum into four
+    look-ups: ``s[r+h, c+w] - s[r, c+w] - s[r+h, c] + s[r, c]``.
+
+    References
+    ----------
+    F. C. Crow, "Summed-area tables for texture mapping", SIGGRAPH 1984.
 
     Examples
     --------
@@ -48,13 +58,38 @@ def window_sums(image: np.ndarray, h: int, w: int) -> np.ndarray:
     array([[ 8., 12.],
            [20., 24.]])
     """
-    s = np.zeros((image.shape[0] + 1, image.shape[1] + 1))  # (H+1, W+1), a zero row and column in front
-    s[1:, 1:] = image.cumsum(0).cumsum(1)                   # s[y, x] = sum of image[:y, :x]
+    f = as_float_image(image)
+    h, w = check_int(h, "h", 1, f.shape[0]), check_int(w, "w", 1, f.shape[1])
+    s = np.zeros((f.shape[0] + 1, f.shape[1] + 1))         # (H+1, W+1), a zero row and column in front
+    s[1:, 1:] = f.cumsum(0).cumsum(1)                       # s[r, c] = sum of image[:r, :c]
     return s[h:, w:] - s[:-h, w:] - s[h:, :-w] + s[:-h, :-w]
 
 
 def cross_correlation(image: np.ndarray, template: np.ndarray) -> np.ndarray:
-    """``C(y, x) = sum_{k, l} T(k, l) I(y + k, x + l)`` for every placement ('valid' only).
+    """``C[r, c] = sum_{k, l} T[k, l] I[r + k, c + l]`` for every placement ('valid' only).
+
+    Defined in :ref:`sec-template-matching` (Eq. :eq:`eq-ncc`).
+
+    Parameters
+    ----------
+    image : (H, W) ndarray
+        Grey image ``I``, any real dtype (bool counts as 0/1).
+    template : (h, w) ndarray
+        The template ``T``, any real dtype; ``h <= H`` and ``w <= W``.
+
+    Returns
+    -------
+    (H - h + 1, W - w + 1) ndarray of float64
+        Indexed ``[row, col]`` by the placement's top-left pixel.
+
+    Notes
+    -----
+    One vectorised pass per template pixel: ``T[k, l]`` times the image shifted by ``(k, l)``.
+    This is the cross term of both SSD and NCC (:func:`match_template`).
+
+    References
+    ----------
+    J. P. Lewis, "Fast normalized cross-correlation", Vision Interface, 1995.
 
     Examples
     --------
@@ -62,12 +97,15 @@ def cross_correlation(image: np.ndarray, template: np.ndarray) -> np.ndarray:
     array([[ 8., 12.],
            [20., 24.]])
     """
-    h, w = template.shape
-    out_h, out_w = image.shape[0] - h + 1, image.shape[1] - w + 1
+    f, t = as_float_image(image), as_float_image(template, "template")
+    h, w = t.shape
+    if h > f.shape[0] or w > f.shape[1]:
+        raise ValueError(f"template {t.shape} is larger than image {f.shape}; it must fit inside the image.")
+    out_h, out_w = f.shape[0] - h + 1, f.shape[1] - w + 1
     out = np.zeros((out_h, out_w))
     for k in range(h):                 # one vectorised pass per template pixel
         for l in range(w):
-            out += template[k, l] * image[k:k + out_h, l:l + out_w]  # (H', W')
+            out += t[k, l] * f[k:k + out_h, l:l + out_w]  # (H', W')
     return out
 
 
@@ -78,9 +116,10 @@ def match_template(image: np.ndarray, template: np.ndarray, method: str = "ncc")
 
     Parameters
     ----------
-    image : (H, W) ndarray, any real dtype
-    template : (h, w) ndarray, any real dtype
-        Must fit inside the image: ``h <= H`` and ``w <= W``.
+    image : (H, W) ndarray
+        Grey image, any real dtype (bool counts as 0/1).
+    template : (h, w) ndarray
+        Any real dtype; must fit inside the image: ``h <= H`` and ``w <= W``.
     method : {"ssd", "ncc"}
         ``"ssd"``: ``sum (I - T)^2`` (lower is better; ``cv2.TM_SQDIFF``).
         ``"ncc"``: ``sum T' I' / sqrt(sum T'^2 sum I'^2)`` with ``T'`` and ``I'`` the template
@@ -89,8 +128,10 @@ def match_template(image: np.ndarray, template: np.ndarray, method: str = "ncc")
     Returns
     -------
     (H - h + 1, W - w + 1) ndarray of float64
-        The score of the placement whose top-left corner is ``(y, x)``. NCC is 0 where the
-        window is flat (its variance is zero, so the coefficient is undefined).
+        Indexed ``[row, col]``: ``out[y, x]`` scores the placement whose top-left corner is the point
+        ``(x, y)``, so the best match's corner is ``np.unravel_index(best, out.shape)[::-1]`` as
+        ``(x, y)``. SSD is in squared image units; NCC is in [-1, 1] and 0 where the window is flat
+        (its variance is zero, so the coefficient is undefined).
 
     Notes
     -----
@@ -100,6 +141,10 @@ def match_template(image: np.ndarray, template: np.ndarray, method: str = "ncc")
 
     The image is shifted by its mean first; neither score changes, but the variances lose
     less precision to cancellation.
+
+    References
+    ----------
+    J. P. Lewis, "Fast normalized cross-correlation", Vision Interface, 1995.
 
     Examples
     --------
