@@ -112,7 +112,7 @@ def test_gaussian_transfer_filter_matches_spatial_gaussian_with_wrap():
 
 
 def test_frequency_tools_reject_bad_input():
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="integer >= 1"):
         dft_matrix(0)
     with pytest.raises(ValueError, match="colour"):
         dft2(np.zeros((8, 8, 3)))
@@ -203,5 +203,7 @@ def test_dct_tools_reject_bad_input():
         dct2(np.zeros(8))
     with pytest.raises(ValueError, match="square blocks"):
         block_idct(np.zeros((2, 2, 8, 4)))
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="must be an integer"):
         dct_matrix(2.5)
+    with pytest.raises(ValueError, match="integer >= 1"):
+        dct_matrix(0)

@@ -1,36 +1,28 @@
-"""The frequency view of an image: the DFT, the convolution theorem and the 8×8 DCT.
+"""The frequency view of an image: the DFT and the convolution theorem (the 8×8 DCT is in ``dct``).
 
-Chapter 2 (Image processing), sections "The DFT and the convolution theorem" and
-"The 8×8 DCT". Every transform here is written as the matrix product of its
-definition, so a student can see there is nothing magic; ``np.fft`` appears only
-as the fast path that the definition is compared with.
+Chapter 2 (Image processing), section "The DFT and the convolution theorem". Every transform here is
+written as the matrix product of its definition, so a student can see there is nothing magic; ``np.fft``
+appears only as the fast path that the definition is compared with. Conventions (CONTRIBUTING.md,
+"Conventions"): spectra are indexed ``[u, v]`` = (vertical frequency, horizontal frequency), like the image
+``[row, col]`` they come from, in ``np.fft`` order (DC at ``[0, 0]``) unless a docstring says "centred";
+images of any real dtype (bool as 0/1) are transformed as float64.
 
 References
 ----------
 - J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of
   complex Fourier series", Math. Comp. 19 (1965).
-- N. Ahmed, T. Natarajan and K. R. Rao, "Discrete cosine transform",
-  IEEE Trans. Computers C-23 (1974).
 """
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from coursekit.core.validation import as_float_image, check_array, check_positive
+from coursekit.core.validation import as_float_image, check_array, check_int, check_positive
 
 __all__ = [
     "dft_matrix", "dft2", "idft2", "magnitude_spectrum", "circular_convolve", "convolution_theorem",
     "gaussian_transfer", "frequency_filter",
 ]
-
-
-def _check_size(n, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}.")
-    return int(n)
 
 
 # ----------------------------------------------------------------------------- the DFT
@@ -52,13 +44,23 @@ def dft_matrix(n: int) -> np.ndarray:
         Row ``k`` holds the complex sinusoid of frequency ``k`` cycles per ``n`` samples.
         ``F @ f`` equals ``np.fft.fft(f)``; ``F.conj() @ F == n I``.
 
+    Notes
+    -----
+    An outer product of the frequency index ``k`` and the sample index ``x`` inside one ``exp``: the
+    definition itself, O(n²) per transform where the FFT takes O(n log n).
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
+
     Examples
     --------
     >>> F = dft_matrix(4)
     >>> np.allclose(F @ [1.0, 2.0, 3.0, 4.0], np.fft.fft([1.0, 2.0, 3.0, 4.0]))
     True
     """
-    n = _check_size(n)
+    n = check_int(n, "n", 1)
     k = np.arange(n)[:, None]  # (n, 1) frequency index
     x = np.arange(n)[None, :]  # (1, n) sample index
     return np.exp(-2j * np.pi * k * x / n)
@@ -71,17 +73,23 @@ def dft2(image: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray, real
-        A grey image.
+    image : (H, W) ndarray
+        A grey image, any real dtype (bool counts as 0/1).
 
     Returns
     -------
     (H, W) ndarray of complex128
-        ``F[u, v] = Σ_y Σ_x f[y, x] exp(-2πi (u y / H + v x / W))``; equals ``np.fft.fft2``.
+        ``F[u, v] = Σ_y Σ_x f[y, x] exp(-2πi (u y / H + v x / W))``, in ``np.fft`` order (DC at
+        ``[0, 0]``); equals ``np.fft.fft2``.
 
     Notes
     -----
     Cost O(HW(H + W)), against O(HW log HW) for the FFT: fine for the lesson, not for video.
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
 
     Examples
     --------
@@ -109,6 +117,16 @@ def idft2(spectrum: np.ndarray) -> np.ndarray:
     (H, W) ndarray of complex128
         Take ``.real`` when the spectrum came from a real image.
 
+    Notes
+    -----
+    The conjugate matrices undo the forward ones because ``F* F = n I``; the ``1 / HW`` is that ``n``
+    for the two axes (``np.fft.ifft2`` uses the same scaling).
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
+
     Examples
     --------
     >>> f = np.arange(6.0).reshape(2, 3)
@@ -127,12 +145,30 @@ def magnitude_spectrum(image: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray, real
+    image : (H, W) ndarray
+        Grey image, any real dtype.
 
     Returns
     -------
     (H, W) ndarray of float64
-        Non-negative; the DC term sits at ``(H // 2, W // 2)``.
+        Non-negative and centred: the DC term sits at ``[H // 2, W // 2]``, horizontal frequency grows
+        to the right, vertical frequency downwards.
+
+    Notes
+    -----
+    ``np.fft.fftshift`` moves the zero frequency to the middle; the log compresses the huge range of
+    magnitudes (the DC term is ``H W`` times the mean) so the rest is visible (:func:`coursekit.image.intensity.log_transform`).
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
+
+    Examples
+    --------
+    >>> S = magnitude_spectrum(np.ones((4, 6)))            # a constant image: only the DC term
+    >>> S.round(3)[2, 3], float(S.sum() - S[2, 3])
+    (np.float64(3.219), 0.0)
     """
     f = as_float_image(image)
     return np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(f))))
@@ -148,18 +184,26 @@ def circular_convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray, real
-    kernel : (h, w) ndarray, real
-        ``h <= H`` and ``w <= W``; its entry ``[0, 0]`` is the origin (no centring).
+    image : (H, W) ndarray
+        Grey image ``f``, any real dtype.
+    kernel : (h, w) ndarray
+        Kernel ``h``, any real dtype; ``h <= H`` and ``w <= W``; its entry ``[0, 0]`` is the origin
+        (no centring).
 
     Returns
     -------
     (H, W) ndarray of float64
+        Indexed ``[row, col]`` like the image.
 
     Notes
     -----
     One shifted copy of the image per kernel tap: O(HW hw). The image wraps around at its
     borders, which is exactly the periodic world the DFT assumes.
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
 
     Examples
     --------
@@ -183,9 +227,10 @@ def convolution_theorem(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarr
 
     Parameters
     ----------
-    image : (H, W) ndarray, real
-    kernel : (h, w) ndarray, real
-        Zero-padded to (H, W) with its origin at ``[0, 0]``.
+    image : (H, W) ndarray
+        Grey image ``f``, any real dtype.
+    kernel : (h, w) ndarray
+        Kernel ``h``, any real dtype, zero-padded to (H, W) with its origin at ``[0, 0]``.
 
     Returns
     -------
@@ -193,6 +238,16 @@ def convolution_theorem(image: np.ndarray, kernel: np.ndarray) -> tuple[np.ndarr
         :func:`circular_convolve` — the sum in the spatial domain.
     spectral : (H, W) ndarray of float64
         ``IFFT(FFT(f) · FFT(h))`` — a product in the frequency domain (``np.fft`` is the fast path).
+
+    Notes
+    -----
+    The pair comes back in the order of the equation, (left side, right side); the two agree to
+    float64 rounding for every image and kernel.
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
 
     Examples
     --------
@@ -225,7 +280,17 @@ def gaussian_transfer(shape: tuple[int, int], sigma: float) -> np.ndarray:
     Returns
     -------
     (H, W) ndarray of float64
-        In ``np.fft`` order (DC at ``[0, 0]``); ``u``, ``v`` in cycles per pixel.
+        In ``np.fft`` order (DC at ``[0, 0]``), indexed ``[u, v]`` in cycles per pixel.
+
+    Notes
+    -----
+    The Fourier transform of a Gaussian is a Gaussian: a blur of std ``sigma`` pixels multiplies
+    frequency ``(u, v)`` by ``exp(-2π²σ²(u² + v²))``, a low-pass filter with std ``1 / (2π sigma)``.
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
 
     Examples
     --------
@@ -233,7 +298,7 @@ def gaussian_transfer(shape: tuple[int, int], sigma: float) -> np.ndarray:
     1.0
     """
     sigma = check_positive(sigma, "sigma")
-    H, W = (_check_size(s, "shape") for s in shape)
+    H, W = (check_int(s, "shape", 1) for s in shape)
     u = np.fft.fftfreq(H)[:, None]  # (H, 1) cycles per pixel
     v = np.fft.fftfreq(W)[None, :]  # (1, W)
     return np.exp(-2.0 * np.pi**2 * sigma**2 * (u**2 + v**2))
@@ -246,13 +311,32 @@ def frequency_filter(image: np.ndarray, transfer: np.ndarray) -> np.ndarray:
 
     Parameters
     ----------
-    image : (H, W) ndarray, real
+    image : (H, W) ndarray
+        Grey image ``f``, any real dtype.
     transfer : (H, W) ndarray
-        Transfer function in ``np.fft`` order, e.g. :func:`gaussian_transfer`.
+        Transfer function ``T`` in ``np.fft`` order (DC at ``[0, 0]``), real or complex, e.g.
+        :func:`gaussian_transfer`.
 
     Returns
     -------
     (H, W) ndarray of float64
+        The real part of the inverse transform, on the input's scale.
+
+    Notes
+    -----
+    The convolution theorem read backwards: a product of spectra is a circular convolution of images,
+    so borders wrap around (compare :func:`coursekit.image.filters.gaussian_blur`, which reflects).
+
+    References
+    ----------
+    J. W. Cooley and J. W. Tukey, "An algorithm for the machine calculation of complex Fourier series",
+    Math. Comp. 19, 1965.
+
+    Examples
+    --------
+    >>> f = np.random.default_rng(0).random((16, 16))
+    >>> bool(np.allclose(frequency_filter(f, np.ones((16, 16))), f))   # T = 1 changes nothing
+    True
     """
     f = as_float_image(image)
     check_array(transfer, "transfer", shape=f.shape, dtype_kind="fiuc")
