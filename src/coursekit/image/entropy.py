@@ -1,16 +1,19 @@
 """JPEG's lossless back end: zigzag ordering, run-length coding of AC coefficients and a bit-count estimate.
 
-Chapter 2 (JPEG). The Huffman stage is replaced by an entropy estimate of the symbols; see
-``estimate_bits``.
+Chapter 2, section "The JPEG pipeline". The Huffman stage is replaced by an entropy estimate of the
+symbols; see ``estimate_bits``. Positions inside a block are array indices ``[row, col]`` (the frequency
+``(k, l)`` of a DCT coefficient), not ``(x, y)`` points.
+
+References
+----------
+ITU-T T.81 | ISO/IEC 10918-1 (1992), Figure A.6 (zigzag) and sec. F.1.2 (run lengths).
 """
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from coursekit.core.validation import check_array
+from coursekit.core.validation import check_array, check_int
 
 __all__ = [
     "zigzag_indices", "zigzag", "inverse_zigzag", "run_length_encode", "run_length_decode", "estimate_bits",
@@ -23,30 +26,36 @@ ZRL = (15, 0)  #: zero run length: sixteen zeros, more coefficients follow
 
 
 def zigzag_indices(n: int = 8) -> np.ndarray:
-    """The zigzag scan order of an n×n block as (row, column) pairs.
+    """The zigzag scan order of an n×n block as array indices ``(row, col)``.
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-zigzag`).
-
-    Walk the anti-diagonals ``s = row + col = 0, 1, …, 2n − 2``; on odd ``s`` go down-left
-    (row increasing), on even ``s`` go up-right (row decreasing).
 
     Parameters
     ----------
     n : int
-        Block size (8 for JPEG).
+        Block size, >= 1 (8 for JPEG).
 
     Returns
     -------
     (n*n, 2) ndarray of int64
-        ``out[i]`` is the (row, col) of the i-th coefficient in scan order.
+        ``out[i]`` is the index ``[row, col]`` (not an ``(x, y)`` point) of the i-th coefficient in scan
+        order, so ``block[out[:, 0], out[:, 1]]`` reads a block in zigzag order.
+
+    Notes
+    -----
+    Walk the anti-diagonals ``s = row + col = 0, 1, …, 2n − 2``; on odd ``s`` go down-left
+    (row increasing), on even ``s`` go up-right (row decreasing).
+
+    References
+    ----------
+    ITU-T T.81 | ISO/IEC 10918-1 (1992), Figure A.6.
 
     Examples
     --------
     >>> zigzag_indices(8)[:6].tolist()
     [[0, 0], [0, 1], [1, 0], [2, 0], [1, 1], [0, 2]]
     """
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}.")
+    n = check_int(n, "n", 1)
     order = []
     for s in range(2 * n - 1):
         rows = range(max(0, s - n + 1), min(s, n - 1) + 1)  # rows on this anti-diagonal, top to bottom
@@ -60,12 +69,30 @@ def zigzag(blocks: np.ndarray) -> np.ndarray:
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-zigzag`).
 
+    Parameters
+    ----------
+    blocks : (..., 8, 8) ndarray
+        One block or a stack of blocks, any real dtype, indexed ``[..., k, l]``.
+
+    Returns
+    -------
+    (..., 64) ndarray, same dtype as ``blocks``
+        The coefficients in zigzag order, low frequencies first.
+
+    Notes
+    -----
+    One fancy-index look-up with the ``(row, col)`` pairs of :func:`zigzag_indices`.
+
+    References
+    ----------
+    G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4), 1991.
+
     Examples
     --------
     >>> zigzag(np.arange(64).reshape(8, 8))[:6]
     array([ 0,  1,  8, 16,  9,  2])
     """
-    check_array(blocks, "blocks", dtype_kind="fiu")
+    check_array(blocks, "blocks", dtype_kind="biuf")
     if blocks.ndim < 2 or blocks.shape[-2:] != (8, 8):
         raise ValueError(f"blocks must end in (8, 8), got shape {blocks.shape}.")
     rc = zigzag_indices(8)
@@ -77,13 +104,31 @@ def inverse_zigzag(vectors: np.ndarray) -> np.ndarray:
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-zigzag`).
 
+    Parameters
+    ----------
+    vectors : (..., 64) ndarray
+        Coefficients in zigzag order, any real dtype.
+
+    Returns
+    -------
+    (..., 8, 8) ndarray, same dtype as ``vectors``
+        The blocks, indexed ``[..., k, l]``.
+
+    Notes
+    -----
+    The same index pairs as :func:`zigzag`, used to write instead of to read.
+
+    References
+    ----------
+    G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4), 1991.
+
     Examples
     --------
     >>> B = np.arange(64).reshape(8, 8)
     >>> bool((inverse_zigzag(zigzag(B)) == B).all())
     True
     """
-    check_array(vectors, "vectors", dtype_kind="fiu")
+    check_array(vectors, "vectors", dtype_kind="biuf")
     if vectors.ndim < 1 or vectors.shape[-1] != 64:
         raise ValueError(f"vectors must end in 64 zigzag coefficients, got shape {vectors.shape}.")
     rc = zigzag_indices(8)
@@ -97,10 +142,6 @@ def run_length_encode(ac) -> list[tuple[int, int]]:
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-run-length`).
 
-    Each nonzero value becomes ``(number of zeros before it, value)``; a run longer than 15 first
-    emits ``ZRL = (15, 0)`` for every 16 zeros; trailing zeros become one ``EOB = (0, 0)``
-    (omitted when the last coefficient is nonzero).
-
     Parameters
     ----------
     ac : (63,) array of int
@@ -109,6 +150,17 @@ def run_length_encode(ac) -> list[tuple[int, int]]:
     Returns
     -------
     list of (int, int)
+        ``(zero run, value)`` pairs in scan order, with ``ZRL = (15, 0)`` and ``EOB = (0, 0)``.
+
+    Notes
+    -----
+    Each nonzero value becomes ``(number of zeros before it, value)``; a run longer than 15 first
+    emits ``ZRL = (15, 0)`` for every 16 zeros; trailing zeros become one ``EOB = (0, 0)``
+    (omitted when the last coefficient is nonzero).
+
+    References
+    ----------
+    ITU-T T.81 | ISO/IEC 10918-1 (1992), sec. F.1.2.2 (coding of the AC coefficients).
 
     Examples
     --------
@@ -138,6 +190,24 @@ def run_length_decode(pairs) -> np.ndarray:
     """Inverse of :func:`run_length_encode`: (run, value) pairs → the 63 AC coefficients.
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-run-length`).
+
+    Parameters
+    ----------
+    pairs : sequence of (int, int)
+        ``(zero run, value)`` pairs as from :func:`run_length_encode`; ``EOB`` ends the block.
+
+    Returns
+    -------
+    (63,) ndarray of int64
+        The AC coefficients in zigzag order.
+
+    Notes
+    -----
+    Skip ``run`` zeros (16 for ``ZRL``), write the value, repeat until ``EOB`` or 63 coefficients.
+
+    References
+    ----------
+    ITU-T T.81 | ISO/IEC 10918-1 (1992), sec. F.1.2.2 (coding of the AC coefficients).
 
     Examples
     --------
@@ -209,6 +279,24 @@ def estimate_bits(q: np.ndarray) -> float:
     -------
     float
         Bits. A real Huffman code costs ≤ 1 extra bit per symbol, and a file adds headers.
+
+    Notes
+    -----
+    The ideal code length of a symbol stream is ``sum -log2 p(symbol)`` under its own empirical
+    distribution (Shannon); Huffman's code is within one bit per symbol of it.
+
+    References
+    ----------
+    C. E. Shannon, "A mathematical theory of communication", Bell System Technical Journal 27, 1948.
+
+    Examples
+    --------
+    >>> flat = np.zeros((2, 2, 8, 8), dtype=np.int64)           # four blocks, every coefficient 0
+    >>> estimate_bits(flat)                                      # one DC symbol, one EOB: no information
+    0.0
+    >>> q = flat.copy(); q[0, 0, 0, 0] = 3       # DC differences 3, -3, 0, 0: sizes 2, 2, 0, 0
+    >>> estimate_bits(q)                         # 4 size symbols at 1 bit each + 2 + 2 amplitude bits
+    8.0
     """
     check_array(q, "q", ndim=4, dtype_kind="iu")
     zz = zigzag(q).reshape(-1, 64)  # (B, 64) blocks in raster order

@@ -9,6 +9,10 @@ The last step is *estimated*, not performed: :func:`estimate_bits` charges each
 symbol its ideal (empirical-entropy) code length plus its raw amplitude bits. A
 real encoder's Huffman code costs at most one extra bit per symbol, plus headers.
 
+dtype rule (CONTRIBUTING.md, "Conventions"): JPEG codes 8-bit samples, so the
+pipeline's ends (:func:`rgb_to_ycbcr`, :func:`jpeg_compress`) take uint8 and the
+decoded image comes back as uint8; the steps in between work in float64.
+
 References
 ----------
 - ITU-T T.81 | ISO/IEC 10918-1, "Digital compression and coding of continuous-tone
@@ -21,11 +25,9 @@ References
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from coursekit.core.validation import as_uint8_image, check_array
+from coursekit.core.validation import as_uint8_image, check_array, check_int
 from coursekit.image.dct import block_dct, block_idct
 from coursekit.image.entropy import estimate_bits
 
@@ -84,6 +86,15 @@ def rgb_to_ycbcr(rgb: np.ndarray) -> np.ndarray:
     (H, W, 3) ndarray of float64
         Y, Cb, Cr, each in [0, 255]. (OpenCV's ``COLOR_RGB2YCrCb`` stores Y, **Cr, Cb**.)
 
+    Notes
+    -----
+    Y is the BT.601 luma; Cb and Cr are the scaled differences B − Y and R − Y, offset by 128 so
+    that all three fit 0..255. No rounding here: the coder rounds only once, at the end.
+
+    References
+    ----------
+    E. Hamilton, "JPEG File Interchange Format, version 1.02", 1992, "Conversion to and from RGB".
+
     Examples
     --------
     >>> np.round(rgb_to_ycbcr(np.array([[[255, 0, 0]]], dtype=np.uint8)), 3)
@@ -115,6 +126,10 @@ def ycbcr_to_rgb(ycbcr: np.ndarray) -> np.ndarray:
     (H, W, 3) ndarray of float64
         R, G, B; may leave [0, 255] after lossy coding, so clip before converting to uint8.
 
+    References
+    ----------
+    E. Hamilton, "JPEG File Interchange Format, version 1.02", 1992, "Conversion to and from RGB".
+
     Examples
     --------
     >>> rgb = np.array([[[12, 200, 77]]], dtype=np.uint8)
@@ -144,6 +159,15 @@ def subsample_420(chroma: np.ndarray) -> np.ndarray:
     (ceil(H/2), ceil(W/2)) ndarray of float64
         A quarter of the samples.
 
+    Notes
+    -----
+    The eye resolves colour less finely than brightness, so each chroma plane keeps one sample per
+    2×2 block: half the data of the whole image.
+
+    References
+    ----------
+    G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4), 1991.
+
     Examples
     --------
     >>> subsample_420(np.array([[0.0, 2.0, 4.0], [2.0, 4.0, 6.0]]))
@@ -162,13 +186,25 @@ def upsample_420(chroma: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 
     Parameters
     ----------
-    chroma : (h, w) ndarray, real
+    chroma : (h, w) ndarray
+        A subsampled chroma plane, any real dtype.
     shape : (H, W)
-        Full-resolution size; needs ``h == ceil(H/2)`` and ``w == ceil(W/2)``.
+        Full-resolution size (rows, columns); needs ``h == ceil(H/2)`` and ``w == ceil(W/2)``.
 
     Returns
     -------
     (H, W) ndarray of float64
+        Each sample copied to its 2×2 block.
+
+    References
+    ----------
+    G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4), 1991.
+
+    Examples
+    --------
+    >>> upsample_420(np.array([[1.0, 2.0]]), (2, 3))
+    array([[1., 1., 2.],
+           [1., 1., 2.]])
     """
     check_array(chroma, "chroma", ndim=2, dtype_kind="fiu")
     H, W = (int(s) for s in shape)
@@ -200,6 +236,10 @@ def quality_table(quality: int, chroma: bool = False) -> np.ndarray:
     (8, 8) ndarray of int64
         Quantisation steps in 1..255 (baseline JPEG stores them as 8-bit numbers).
 
+    References
+    ----------
+    Independent JPEG Group, libjpeg ``jcparam.c``: ``jpeg_quality_scaling``.
+
     Examples
     --------
     >>> quality_table(50)[0, :4]
@@ -207,8 +247,7 @@ def quality_table(quality: int, chroma: bool = False) -> np.ndarray:
     >>> int(quality_table(100).max())
     1
     """
-    if isinstance(quality, bool) or not isinstance(quality, numbers.Integral) or not 1 <= quality <= 100:
-        raise ValueError(f"quality must be an integer in 1..100, got {quality!r}.")
+    quality = check_int(quality, "quality", 1, 100)
     scale = 5000 // quality if quality < 50 else 200 - 2 * quality
     base = CHROMINANCE_TABLE if chroma else LUMINANCE_TABLE
     return np.clip((base * scale + 50) // 100, 1, 255)
@@ -237,6 +276,15 @@ def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     -------
     (..., 8, 8) ndarray of int64
 
+    Notes
+    -----
+    Dividing by the step and rounding throws away what the step cannot express; large steps at high
+    frequencies, where the eye is least sensitive, are where JPEG saves its bits.
+
+    References
+    ----------
+    ITU-T T.81 | ISO/IEC 10918-1 (1992), Annex K (example quantisation tables).
+
     Examples
     --------
     >>> quantize_coefficients(np.full((8, 8), 40.0), quality_table(50))[0, :4]
@@ -253,20 +301,31 @@ def dequantize_coefficients(q: np.ndarray, table: np.ndarray) -> np.ndarray:
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-jpeg-quantisation`).
 
+    Parameters
+    ----------
+    q : (..., 8, 8) ndarray of int
+        Quantised coefficients, as from :func:`quantize_coefficients`.
+    table : (8, 8) ndarray
+        The same quantisation steps the encoder used.
+
     Returns
     -------
     (..., 8, 8) ndarray of float64
+        Each coefficient rounded to a multiple of its step: the error is at most half a step.
+
+    References
+    ----------
+    ITU-T T.81 | ISO/IEC 10918-1 (1992), sec. A.3.4 (dequantisation).
+
+    Examples
+    --------
+    >>> dequantize_coefficients(np.full((8, 8), 2), quality_table(50))[0, :4]
+    array([32., 22., 20., 32.])
     """
     check_array(q, "q", dtype_kind="iu")
     if q.shape[-2:] != (8, 8):
         raise ValueError(f"q must end in (8, 8) blocks, got shape {q.shape}.")
     return (q * _check_table(table)).astype(np.float64)
-
-
-# ----------------------------------------------------------------------------- zigzag and run lengths
-
-
-# ----------------------------------------------------------------------------- the bit estimate
 
 
 # ----------------------------------------------------------------------------- the whole pipeline
@@ -304,11 +363,15 @@ def jpeg_compress(image: np.ndarray, quality: int = 75, subsample: bool = True) 
 
     Notes
     -----
-    1. RGB → YCbCr (:func:`rgb_to_ycbcr`); 2. chroma 4:2:0 (:func:`subsample_420`);
-    3. per plane: subtract 128, 8×8 DCT, quantise with the luminance or chrominance table;
-    4. estimate bits; 5. decode: dequantise, inverse DCT, add 128, upsample chroma, back to RGB,
+    1. RGB → YCbCr (:func:`rgb_to_ycbcr`).
+    2. Chroma 4:2:0 (:func:`subsample_420`).
+    3. Per plane: subtract 128, 8×8 DCT, quantise with the luminance or chrominance table.
+    4. Estimate the bits (:func:`coursekit.image.entropy.estimate_bits`).
+    5. Decode: dequantise, inverse DCT, add 128, upsample chroma, back to RGB, clip to 0..255 and round.
 
-    clip to 0..255 and round.
+    References
+    ----------
+    G. K. Wallace, "The JPEG still picture compression standard", CACM 34(4), 1991.
 
     Examples
     --------
