@@ -2,7 +2,14 @@
 
 Chapter 9 (NeRF and 3D Gaussian Splatting) and the 3-D scene generator in ``coursekit.data.scenes3d``.
 Camera-to-world matrices follow the OpenGL convention (the camera looks down its own ``-z`` axis, ``+y`` up);
-pixel coordinates are ``(x, y)`` = (column, row) with pixel centres at half-integers.
+pixel coordinates are ``(x, y)`` = (column, row) as everywhere in coursekit (CONTRIBUTING.md, "Conventions"),
+but here, as in NeRF and graphics, pixel ``[row, col]`` covers ``[col, col + 1) × [row, row + 1)``, so its
+centre is at ``(col + 0.5, row + 0.5)`` (in Chapter 2's image functions centres are at integers).
+
+References
+----------
+R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., 2004, ch. 6.
+B. Mildenhall et al., "NeRF: Representing scenes as neural radiance fields for view synthesis", ECCV 2020.
 """
 
 from __future__ import annotations
@@ -18,7 +25,27 @@ __all__ = ["Camera", "look_at", "orbit_cameras", "camera_rays", "project"]
 
 @dataclass
 class Camera:
-    """A pinhole camera: pose ``c2w`` (4, 4) and focal length ``focal`` in pixels."""
+    """A pinhole camera: pose ``c2w`` (4, 4) and focal length ``focal`` in pixels.
+
+    Defined in Chapter 9 (section ``sec-pinhole-camera``, not written yet).
+
+    Parameters
+    ----------
+    c2w : (4, 4) ndarray of float64
+        Camera-to-world matrix: columns right, up, backward (= -viewing direction), position.
+    focal : float
+        Focal length in pixels (the principal point is the image centre).
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., 2004, sec. 6.1.
+
+    Examples
+    --------
+    >>> cam = Camera(c2w=look_at((0.0, -4.0, 0.0)), focal=30.0)
+    >>> cam.c2w[:3, 3].tolist(), cam.focal
+    ([0.0, -4.0, 0.0], 30.0)
+    """
 
     c2w: np.ndarray
     focal: float
@@ -27,10 +54,30 @@ class Camera:
 def look_at(eye, target=(0.0, 0.0, 0.0), up=(0.0, 0.0, 1.0)) -> np.ndarray:
     """Camera-to-world matrix of a camera at ``eye`` looking at ``target`` (OpenGL axes).
 
+    Defined in Chapter 9 (section ``sec-pinhole-camera``, not written yet).
+
+    Parameters
+    ----------
+    eye : (3,) array_like
+        Camera position in world coordinates.
+    target : (3,) array_like
+        The point the camera looks at; must differ from ``eye``.
+    up : (3,) array_like
+        World "up" (default +z); must not be parallel to the viewing direction.
+
     Returns
     -------
     (4, 4) ndarray of float64
         Columns: right, up, backward (= -viewing direction), position.
+
+    Notes
+    -----
+    ``forward = normalise(target - eye)``, ``right = normalise(forward × up)``, ``true_up = right × forward``:
+    an orthonormal, right-handed frame with the camera looking down its ``-z``.
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., 2004, sec. 6.1.
 
     Examples
     --------
@@ -61,9 +108,12 @@ def orbit_cameras(n: int, W: int, radius: float = 4.0, elevation_deg: float = 30
                   fov_deg: float = 45.0, azimuth0_deg: float = 0.0) -> list:
     """``n`` cameras evenly spaced on a circle around the z axis, looking at the origin.
 
+    Defined in Chapter 9 (section ``sec-pinhole-camera``, not written yet).
+
     Parameters
     ----------
     n : int
+        Number of cameras, >= 1.
     W : int
         Image width in pixels (sets the focal length from the field of view).
     radius : float
@@ -78,6 +128,11 @@ def orbit_cameras(n: int, W: int, radius: float = 4.0, elevation_deg: float = 30
     Returns
     -------
     list of Camera
+        ``n`` cameras, the k-th at azimuth ``azimuth0_deg + 360° k / n``, focal ``W / (2 tan(fov / 2))``.
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., 2004, sec. 6.1.
 
     Examples
     --------
@@ -110,11 +165,30 @@ def _check_camera(camera) -> Camera:
 def camera_rays(camera: Camera, H: int, W: int):
     """World-space origins and unit directions of the rays through every pixel centre.
 
+    Defined in Chapter 9 (section ``sec-pinhole-camera``, not written yet).
+
+    Parameters
+    ----------
+    camera : Camera
+        The camera (pose and focal length).
+    H, W : int
+        Image height and width in pixels.
+
     Returns
     -------
     origins : (H, W, 3) ndarray of float64
+        The camera position, repeated; indexed ``[row, col]``.
     directions : (H, W, 3) ndarray of float64
-        Unit length.
+        Unit length; ``directions[row, col]`` passes through the pixel centre ``(col + 0.5, row + 0.5)``.
+
+    Notes
+    -----
+    In camera coordinates the ray through ``(x, y)`` is ``((x - W/2) / f, -(y - H/2) / f, -1)`` (image y
+    points down, camera y up); the rotation of ``c2w`` takes it to the world.
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., 2004, sec. 6.1.
 
     Examples
     --------
@@ -135,11 +209,16 @@ def camera_rays(camera: Camera, H: int, W: int):
 def project(points: np.ndarray, camera: Camera, H: int, W: int):
     """Project world points to continuous pixel coordinates (inverse of :func:`camera_rays`).
 
+    Defined in Chapter 9 (section ``sec-pinhole-camera``, not written yet).
+
     Parameters
     ----------
     points : (N, 3) ndarray of float
+        World points.
     camera : Camera
+        The camera (pose and focal length).
     H, W : int
+        Image height and width in pixels.
 
     Returns
     -------
@@ -147,6 +226,14 @@ def project(points: np.ndarray, camera: Camera, H: int, W: int):
         ``(x, y)`` = (column, row) position; pixel ``(i, j)`` covers ``[j, j+1) x [i, i+1)``.
     z : (N,) ndarray of float64
         Depth along the viewing direction (> 0 in front of the camera).
+
+    Notes
+    -----
+    World → camera coordinates with the inverse pose, then the pinhole division by depth.
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., 2004, sec. 6.1.
 
     Examples
     --------

@@ -59,9 +59,6 @@ def degrees_of_freedom(kind: str) -> int:
     return DEGREES_OF_FREEDOM[check_choice(kind, "kind", DEGREES_OF_FREEDOM)]
 
 
-# ----------------------------------------------------------------------------- building blocks
-
-
 def translation_matrix(tx: float, ty: float) -> np.ndarray:
     """``[[1, 0, tx], [0, 1, ty], [0, 0, 1]]``: shift by ``tx`` pixels right and ``ty`` pixels down.
 
@@ -209,9 +206,6 @@ def _check_pair(src, dst, minimum: int) -> tuple[np.ndarray, np.ndarray]:
     return src, dst
 
 
-# ----------------------------------------------------------------------------- estimation
-
-
 def estimate_affine(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Least-squares affine map ``dst ≈ A src`` from N ≥ 3 correspondences.
 
@@ -254,8 +248,6 @@ def normalize_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     Defined in :ref:`sec-geometric-transforms` (Eq. :eq:`eq-point-normalisation`).
 
-    R. Hartley, "In defense of the eight-point algorithm", IEEE TPAMI 19(6), 1997.
-
     Parameters
     ----------
     pts : (N, 2) ndarray
@@ -267,6 +259,10 @@ def normalize_points(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         The points ``(x, y)`` after the similarity.
     T : (3, 3) ndarray of float64
         The similarity with ``normalized = T · pts`` (homogeneous).
+
+    References
+    ----------
+    R. Hartley, "In defense of the eight-point algorithm", IEEE TPAMI 19(6), 1997.
 
     Examples
     --------
@@ -358,6 +354,10 @@ def apply_homography(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     -------
     (N, 2) ndarray of float64
         The mapped points ``(x', y')``; those mapped to infinity (``w = 0``) come back as ``inf``/``nan``.
+
+    References
+    ----------
+    R. Hartley and A. Zisserman, *Multiple View Geometry in Computer Vision*, 2nd ed., sec. 2.3.
 
     Examples
     --------
