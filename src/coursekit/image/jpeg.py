@@ -63,7 +63,7 @@ _KG = 1.0 - _KR - _KB
 
 
 def _check_rgb(rgb, name: str) -> np.ndarray:
-    check_array(rgb, name, ndim=3, dtype_kind="fiu")
+    check_array(rgb, name, ndim=3, dtype_kind="biuf")
     if rgb.shape[-1] != 3:
         raise ValueError(f"{name} must have 3 channels in its last axis, got shape {rgb.shape}.")
     return rgb
@@ -380,7 +380,7 @@ def jpeg_compress(image: np.ndarray, quality: int = 75, subsample: bool = True) 
     >>> rec.shape, rec.dtype, bool(np.abs(rec.astype(int) - img).max() <= 8), bits < 16 * 16 * 8
     ((16, 16), dtype('uint8'), True, True)
     """
-    check_array(image, "image", ndim=(2, 3), dtype_kind="fiu")
+    check_array(image, "image", ndim=(2, 3), dtype_kind="biuf")   # the uint8 check below says what to do
     luma_table, chroma_table = quality_table(quality), quality_table(quality, chroma=True)
     if image.ndim == 2:
         as_uint8_image(image)
