@@ -1,7 +1,7 @@
-"""Geometry: 2-D transformations and their estimation (affine, homography by the normalised DLT),
-bilinear sampling and warping, and the pinhole camera.
+"""Geometry: 2-D transformations, warping and the pinhole camera.
 
-Chapter 2 (transformations, warping) and Chapter 9 (the camera). Points are ``(x, y)`` = (column, row).
+Transformations and their estimation (affine, homography by the normalised DLT), bilinear sampling and
+warping. Chapter 2 (transformations, warping) and Chapter 9 (the camera). Points are ``(x, y)`` = (column, row).
 """
 
 from coursekit.geometry.camera import Camera, look_at, orbit_cameras, camera_rays, project

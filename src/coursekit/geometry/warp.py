@@ -1,5 +1,7 @@
-"""Bilinear sampling and image warping: inverse mapping with bilinear interpolation (:func:`warp_image`), and
-forward mapping by splatting (:func:`warp_splat`) to show why inverse mapping is preferred.
+"""Bilinear sampling and image warping.
+
+Inverse mapping with bilinear interpolation (:func:`warp_image`), and forward mapping by splatting
+(:func:`warp_splat`) to show why inverse mapping is preferred.
 
 Chapter 2 (geometric transformations). ``bilinear_sample`` is reused by RoI Align (Chapter 5) and
 flow warping (Chapter 16). Conventions (CONTRIBUTING.md, "Conventions"): coordinates are ``(x, y)`` =

@@ -1,7 +1,7 @@
-"""Image processing in NumPy: sampling and quantisation, point operations, filters, edges, corners,
-morphology, the Fourier and cosine transforms, JPEG, Hough transforms and template matching.
+"""Image processing in NumPy, Chapters 1 and 2.
 
-Chapters 1 and 2. Images are NumPy arrays indexed ``image[row, col]``; points and coordinates are
+Sampling and quantisation, point operations, filters, edges, corners, morphology, the Fourier and cosine
+transforms, JPEG, Hough transforms and template matching. Images are NumPy arrays indexed ``image[row, col]``; points and coordinates are
 ``(x, y)`` = (column, row). See CONTRIBUTING.md for the dtype and scale conventions.
 """
 

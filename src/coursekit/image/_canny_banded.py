@@ -98,8 +98,10 @@ def sector_from_gradient(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
 
 
 def connected_to_strong(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
-    """Hysteresis steps 2-3 on ``(H, W)`` bool masks (``strong`` within ``weak``): 8-connected weak
-    components that touch a strong pixel. ``scipy.ndimage.label`` does the labelling."""
+    """Hysteresis steps 2-3 on ``(H, W)`` bool masks: the weak components that touch a strong pixel.
+
+    ``strong`` lies within ``weak``; components are 8-connected; ``scipy.ndimage.label`` does the labelling.
+    """
     from scipy import ndimage
 
     labels, n = ndimage.label(weak, structure=np.ones((3, 3)))      # (H, W) component id, 0 = none
@@ -147,8 +149,10 @@ def correlate_by_matmul(x: np.ndarray, ky: np.ndarray, kx: np.ndarray, mode: str
 
 
 def blur_with_ring(x: np.ndarray, sigma: float, dtype) -> np.ndarray:
-    """``gaussian_blur(x, sigma)`` (``x`` itself if sigma is 0) in ``dtype``, inside the one-pixel reflected
-    ring that :func:`coursekit.image.derivatives.sobel` pads with: ``(H + 2, W + 2)``."""
+    """``gaussian_blur(x, sigma)`` in ``dtype``, inside a one-pixel reflected ring: ``(H + 2, W + 2)``.
+
+    ``x`` itself if sigma is 0; the ring is the one :func:`coursekit.image.derivatives.sobel` pads with.
+    """
     H, W = x.shape
     f = np.empty((H + 2, W + 2), dtype=dtype)
     if sigma > 0:
@@ -170,9 +174,11 @@ def _band_buffers(n: int, W: int, dtype=np.float32) -> dict:
 
 
 def _gradient_band(f: np.ndarray, top: int, bottom: int, l2: bool, buf: dict):
-    """Sobel ``gx``, ``gy`` and the magnitude of image rows ``top:bottom``, from the blurred image with its
-    ring ``f`` (:func:`blur_with_ring`), by the arithmetic of :func:`coursekit.image.derivatives.sobel` and
-    :func:`coursekit.image.edges.gradient_magnitude_direction` (same operations, same order) in ``buf``.
+    """Sobel ``gx``, ``gy`` and the magnitude of image rows ``top:bottom``, in the buffers ``buf``.
+
+    From the blurred image with its ring ``f`` (:func:`blur_with_ring`), by the arithmetic of
+    :func:`coursekit.image.derivatives.sobel` and :func:`coursekit.image.edges.gradient_magnitude_direction`
+    (same operations, same order).
 
     Returns ``gx``, ``gy`` as ``(n, W)`` and the magnitude inside a ring of zeros, ``(n + 2, W + 2)``.
     """
