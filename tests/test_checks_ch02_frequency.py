@@ -59,7 +59,7 @@ WRONG = {
 def test_typical_mistake_fails_with_a_helpful_hint(eid):
     wrong, phrase = WRONG[eid]
     result = grading.run_check(eid, wrong, points=2)
-    assert result.status == "graded" and not result.passed and result.points == 0
+    assert result.status == "failed" and result.points == 0
     failed = [c for c in result.cases if not c.passed]
     assert failed and all(phrase in c.hint for c in failed), result.report()
 

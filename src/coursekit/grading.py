@@ -23,7 +23,6 @@ CONTRIBUTING.md shows a complete check.
 
 from __future__ import annotations
 
-import copy
 import enum
 import importlib
 import math
@@ -198,8 +197,6 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
-        if self.status == "graded":              # an old-style check (removed once all are converted)
-            return all(c.passed for c in self.cases)
         return self.status is Status.PASSED
 
     def report(self) -> str:
@@ -243,13 +240,10 @@ def _split_id(exercise_id: str) -> tuple[str, str]:
     return chapter, name
 
 
-def find_check(exercise_id: str) -> Check | Callable:
-    """The check of ``exercise_id`` (``"chNN.name"``), from the modules ``coursekit.checks.chNN*``.
-
-    A module registers :class:`Check` objects in ``CHECKS``. (Modules not yet converted may still define
-    ``check_<name>(student, rng)``, which is returned as is and can only run in a notebook.)
-    """
-    chapter, name = _split_id(exercise_id)
+def find_check(exercise_id: str) -> Check:
+    """The check of ``exercise_id`` (``"chNN.name"``), registered in the ``CHECKS`` list of one of the
+    modules ``coursekit.checks.chNN*``."""
+    chapter, _ = _split_id(exercise_id)
     import coursekit.checks as pkg
 
     found = []
@@ -259,8 +253,6 @@ def find_check(exercise_id: str) -> Check | Callable:
             registered = checks_in(module)
             if exercise_id in registered:
                 found.append(registered[exercise_id])
-            elif callable(getattr(module, f"check_{name}", None)):
-                found.append(getattr(module, f"check_{name}"))
     if not found:
         raise ValueError(f"no check is registered for exercise {exercise_id!r}.")
     if len(found) > 1:
@@ -415,8 +407,6 @@ def run_check(exercise_id: str, student: Callable, points: float = 1.0) -> Check
     student's code does."""
     points = float(points)
     chk = find_check(exercise_id)
-    if not isinstance(chk, Check):                         # a check not yet converted to the Check API
-        return _run_legacy(exercise_id, chk, student, points)
     if not callable(student):
         return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
                            message=f"expected a function, got {type(student).__name__}.")
@@ -452,7 +442,7 @@ def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResu
     """
     result = run_check(exercise_id, student, points)
     print(result.report())
-    if result.status == Status.NOT_DONE:
+    if result.status is Status.NOT_DONE:
         raise ExerciseNotDone(f"{exercise_id} is not done yet (0/{points:g} points).")
     if not result.passed:
         raise CheckFailed(f"{exercise_id}: 0/{points:g} points; see the report above.")
@@ -561,71 +551,3 @@ def compare_arrays(got: Any, expected: Any, atol: float, rtol: float = 0.0, chec
         return (f"{whose}{n} of {g.size} values differ beyond the tolerance {atol:g}; the largest difference"
                 f"{where} is of order 1e{order:+d}.")
     return ""
-
-
-# ----------------------------------------------------------------------------- checks not yet converted
-
-def _run_legacy(exercise_id: str, check_fn: Callable, student: Callable, points: float) -> CheckResult:
-    """Run an old-style ``check_<name>(student, rng)`` (notebook only; removed once every check is a Check)."""
-    if not callable(student):
-        return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
-                           message=f"expected a function, got {type(student).__name__}.")
-    try:
-        cases = list(check_fn(student, rng_for(exercise_id)))
-    except NotImplementedError:
-        return CheckResult(exercise_id, 0.0, points, status=Status.NOT_DONE,
-                           message="not done yet: the function still raises NotImplementedError.")
-    except Exception as exc:
-        return CheckResult(exercise_id, 0.0, points, status=Status.ERROR,
-                           message=f"your code raised {type(exc).__name__}: {exc}")
-    if any(c.hint == _NOT_DONE for c in cases):
-        return CheckResult(exercise_id, 0.0, points, status=Status.NOT_DONE,
-                           message="not done yet: the function still raises NotImplementedError.")
-    ok = bool(cases) and all(c.passed for c in cases)
-    return CheckResult(exercise_id, points if ok else 0.0, points, cases, "graded")
-
-
-_NOT_DONE = "__not_done__"
-
-
-def call_student(student: Callable, *args, **kwargs) -> tuple[Any, str]:
-    """Old-style checks only: call the student's function on copies of the array arguments."""
-    copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-    try:
-        return student(*copies, **kwargs), ""
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        return None, f"your function raised {type(exc).__name__}: {exc}"
-
-
-def compare_cases(student: Callable, reference: Callable, cases: Iterable[tuple[str, tuple, dict]],
-                  atol: float = 1e-6, rtol: float = 0.0, check_dtype: bool = False,
-                  hint: str = "") -> list[CaseResult]:
-    """Old-style checks only: run ``student`` and ``reference`` on each case and compare."""
-    results = []
-    for label, args, kwargs in cases:
-        expected = reference(*copy.deepcopy(args), **kwargs)
-        s_args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
-        try:
-            got = student(*s_args, **kwargs)
-        except NotImplementedError:
-            return [CaseResult(label, False, _NOT_DONE)]
-        except Exception as exc:
-            results.append(CaseResult(label, False, f"your function raised {type(exc).__name__}: {exc}"))
-            continue
-        if isinstance(expected, tuple):
-            if not isinstance(got, tuple) or len(got) != len(expected):
-                results.append(CaseResult(label, False, f"expected a tuple of {len(expected)} arrays."))
-                continue
-            msg = ""
-            for i, (g, e) in enumerate(zip(got, expected)):
-                msg = compare_arrays(g, e, atol, rtol, check_dtype, what=f"output #{i + 1}")
-                if msg:
-                    break
-        else:
-            msg = compare_arrays(got, expected, atol, rtol, check_dtype)
-        if msg and hint:
-            msg += " Hint: " + hint
-        results.append(CaseResult(label, not msg, msg))
-    return results

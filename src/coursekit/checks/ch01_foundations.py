@@ -1,72 +1,68 @@
 """Checks of Chapter 1's exercises (``solutions/01_foundations.ipynb``): MSE, PSNR, quantisation, sampling.
 
-Each check runs the student's function on seeded random inputs and on real
-``skimage.data`` images and compares it with :mod:`coursekit.image.sampling`.
-When an answer is off, the check recognises the usual slips (uint8
-wrap-around, ``log`` for ``log10``, floor for round, a forgotten crop) by
-comparing with those wrong answers and names the slip — it never prints the
-reference's values. A student's ``NotImplementedError`` is left to propagate:
-:func:`coursekit.grading.run_check` reports it as "not done yet".
+Each check runs the student's function on seeded random inputs and on real ``skimage.data`` images; the
+judgement compares the output with :mod:`coursekit.metrics.image` and :mod:`coursekit.image.sampling`.
+When an answer is off, it recognises the usual slips (uint8 wrap-around, ``log`` for ``log10``, floor for
+round, a forgotten crop) by comparing with those wrong answers and names the slip — it never prints the
+reference's values.
 """
 
 from __future__ import annotations
 
 import numbers
-from typing import Callable
 
 import numpy as np
 
+from coursekit import grading
+from coursekit.data import add_gaussian_noise, load_image
+from coursekit.grading import Case, Check, compare_arrays
 from coursekit.image import sampling as ref
 from coursekit.metrics import image as image_metrics
-from coursekit.data import add_gaussian_noise, load_image
-from coursekit import grading
-from coursekit.grading import CaseResult, compare_arrays
 
-__all__ = ["check_mse", "check_psnr", "check_quantize", "check_sample"]
+__all__ = ["CHECKS"]
 
 
-def _call(student: Callable, args: tuple, kwargs: dict | None = None):
-    """Call the student on copies of the inputs; return (value, error hint)."""
-    return grading.call_student(student, *args, **(kwargs or {}))
-
-
-def _scalar_case(label: str, got, expected: float, slips, rtol: float = 1e-9) -> CaseResult:
+def _scalar_hint(got, expected: float, slips, rtol: float = 1e-9) -> str:
     """Compare a scalar answer; on a mismatch, name the slip whose value it matches."""
     if isinstance(got, np.ndarray) and got.size == 1:
         got = got.item()
-    if isinstance(got, bool) or not isinstance(got, numbers.Real):
-        what = f"an array of shape {got.shape}" if isinstance(got, np.ndarray) else f"a {type(got).__name__}"
-        return CaseResult(label, False, f"return a single number (a float); you returned {what}.")
+    if isinstance(got, (bool, np.bool_)) or not isinstance(got, numbers.Real):
+        if isinstance(got, np.ndarray):
+            what = f"an array of shape {got.shape}"
+        elif isinstance(got, grading.Unsupported):
+            what = f"a {got.type_name}"
+        else:
+            what = f"a {type(got).__name__}"
+        return f"return a single number (a float); you returned {what}."
     got = float(got)
     if np.isinf(expected):
-        ok = got == expected
-        return CaseResult(label, ok, "" if ok else "for identical images the error is 0; return float('inf').")
+        return "" if got == expected else "for identical images the error is 0; return float('inf')."
     if np.isclose(got, expected, rtol=rtol, atol=0.0):
-        return CaseResult(label, True)
+        return ""
     pairs = slips.items() if isinstance(slips, dict) else slips  # (hint, wrong value) pairs
     for hint, wrong in pairs:
         if np.isfinite(wrong) and np.isclose(got, wrong, rtol=1e-6, atol=1e-9):
-            return CaseResult(label, False, hint)
+            return hint
     if not np.isfinite(got):
-        return CaseResult(label, False, f"your answer is {got}; expected a finite number here.")
+        return f"your answer is {got}; expected a finite number here."
     rel = abs(got - expected) / max(abs(expected), 1e-300)
     # only the order of magnitude: an exact relative error would give the expected value away
     size = "less than 1%" if rel < 0.01 else "a few percent" if rel < 0.1 else "10% or more"
-    return CaseResult(label, False, f"your answer is off by {size} (tolerance {rtol:g} relative).")
+    return f"your answer is off by {size} (tolerance {rtol:g} relative)."
 
 
-def _array_case(label: str, got, expected: np.ndarray, slips: dict[str, np.ndarray], atol: float,
-                check_dtype: bool = False, extra: str = "") -> CaseResult:
+def _array_hint(got, expected: np.ndarray, slips: dict[str, np.ndarray], atol: float,
+                check_dtype: bool = False, extra: str = "") -> str:
     """Compare an array answer; on a mismatch, name the slip it matches or say how it is off."""
     msg = compare_arrays(got, expected, atol=atol, check_dtype=check_dtype)
     if not msg:
-        return CaseResult(label, True)
-    got_arr = np.asarray(got) if got is not None else None
+        return ""
+    got_arr = np.asarray(got) if isinstance(got, (np.ndarray, numbers.Number)) else None
     if got_arr is not None and got_arr.dtype.kind in "biuf":
         for hint, wrong in slips.items():
             if got_arr.shape == wrong.shape and np.allclose(got_arr.astype(np.float64), wrong, atol=atol, rtol=0):
-                return CaseResult(label, False, hint)
-    return CaseResult(label, False, msg + (" " + extra if extra else ""))
+                return hint
+    return msg + (" " + extra if extra else "")
 
 
 # ----------------------------------------------------------------------------- ch01.mse
@@ -90,26 +86,20 @@ def _mse_slips(a: np.ndarray, b: np.ndarray) -> list[tuple[str, float]]:
     return slips
 
 
-def check_mse(student: Callable, rng: np.random.Generator) -> list[CaseResult]:
+def _mse_cases(rng: np.random.Generator):
     """``mse(reference, test) -> float`` on random floats, uint8 noise and real photographs."""
     cam = load_image("camera", size=256)
     ast = load_image("astronaut", gray=False, size=128)
     x = rng.random((17, 23))
-    cases = [
-        ("random float images (17×23)", x, x + rng.normal(0, 0.1, x.shape)),
-        ("random uint8 images (32×32): beware of wrap-around",
-         rng.integers(0, 256, (32, 32), dtype=np.uint8), rng.integers(0, 256, (32, 32), dtype=np.uint8)),
-        ("camera (256×256 uint8) with Gaussian noise σ=10", cam, add_gaussian_noise(cam, 10.0, rng)),
-        ("astronaut in colour (128×128×3 uint8) with noise σ=25", ast, add_gaussian_noise(ast, 25.0, rng)),
-    ]
-    results = []
-    for label, a, b in cases:
-        got, err = _call(student, (a, b))
-        if err:
-            results.append(CaseResult(label, False, err))
-            continue
-        results.append(_scalar_case(label, got, image_metrics.mse(a, b), _mse_slips(a, b)))
-    return results
+    yield Case("random float images (17×23)", (x, x + rng.normal(0, 0.1, x.shape)))
+    yield Case("random uint8 images (32×32): beware of wrap-around",
+               (rng.integers(0, 256, (32, 32), dtype=np.uint8), rng.integers(0, 256, (32, 32), dtype=np.uint8)))
+    yield Case("camera (256×256 uint8) with Gaussian noise σ=10", (cam, add_gaussian_noise(cam, 10.0, rng)))
+    yield Case("astronaut in colour (128×128×3 uint8) with noise σ=25", (ast, add_gaussian_noise(ast, 25.0, rng)))
+
+
+def _mse_judge(case: Case, got, expected) -> str:
+    return _scalar_hint(got, expected, _mse_slips(*case.args))
 
 
 # ----------------------------------------------------------------------------- ch01.psnr
@@ -133,32 +123,29 @@ def _psnr_slips(a: np.ndarray, b: np.ndarray, data_range: float) -> dict[str, fl
     return slips
 
 
-def check_psnr(student: Callable, rng: np.random.Generator) -> list[CaseResult]:
+def _psnr_cases(rng: np.random.Generator):
     """``psnr(reference, test, data_range) -> float`` in dB, including identical images (inf)."""
     cam = load_image("camera", size=256)
     coins = load_image("coins")
     ast = load_image("astronaut", gray=False, size=128, dtype="float")
     x = rng.random((20, 30))
-    cases = [
-        ("random float images in [0, 1], data_range=1", x, np.clip(x + rng.normal(0, 0.05, x.shape), 0, 1), 1.0),
-        ("camera (256×256 uint8), noise σ=5, data_range=255", cam, add_gaussian_noise(cam, 5.0, rng), 255),
-        ("coins (uint8), noise σ=20, data_range=255", coins, add_gaussian_noise(coins, 20.0, rng), 255),
-        ("astronaut in colour (float), noise σ=0.1, data_range=1", ast, add_gaussian_noise(ast, 0.1, rng), 1.0),
-        ("identical images (the error is zero)", cam, cam.copy(), 255),
-    ]
-    results = []
-    for label, a, b, r in cases:
-        got, err = _call(student, (a, b, r))
-        if err:
-            hint = err
-            if "divide" in err or "ZeroDivision" in err:
-                hint = hint.rstrip(".") + ". Identical images have MSE 0: return float('inf') for them."
-            results.append(CaseResult(label, False, hint))
-            continue
-        expected = image_metrics.psnr(a, b, data_range=r)
-        slips = {} if np.isinf(expected) else _psnr_slips(a, b, float(r))
-        results.append(_scalar_case(label, got, expected, slips))
-    return results
+    yield Case("random float images in [0, 1], data_range=1", (x, np.clip(x + rng.normal(0, 0.05, x.shape), 0, 1), 1.0))
+    yield Case("camera (256×256 uint8), noise σ=5, data_range=255", (cam, add_gaussian_noise(cam, 5.0, rng), 255))
+    yield Case("coins (uint8), noise σ=20, data_range=255", (coins, add_gaussian_noise(coins, 20.0, rng), 255))
+    yield Case("astronaut in colour (float), noise σ=0.1, data_range=1", (ast, add_gaussian_noise(ast, 0.1, rng), 1.0))
+    yield Case("identical images (the error is zero)", (cam, cam.copy(), 255))
+
+
+def _psnr_judge(case: Case, got, expected) -> str:
+    a, b, r = case.args
+    return _scalar_hint(got, expected, {} if np.isinf(expected) else _psnr_slips(a, b, float(r)))
+
+
+def _psnr_review(outcomes) -> None:
+    for o in outcomes:
+        err = o.answer.error
+        if o.answer.kind == "raised" and ("divide" in err or "ZeroDivision" in err):
+            o.result.hint = o.result.hint.rstrip(".") + ". Identical images have MSE 0: return float('inf') for them."
 
 
 # ----------------------------------------------------------------------------- ch01.quantize
@@ -179,52 +166,42 @@ def _quantize_slips(image: np.ndarray, levels: int) -> dict[str, np.ndarray]:
     }
 
 
-def check_quantize(student: Callable, rng: np.random.Generator) -> list[CaseResult]:
+def _quantize_cases(rng: np.random.Generator):
     """``quantize(image, levels) -> uint8`` exactly equal to the reference on ramps and photographs."""
     ramp = np.arange(256, dtype=np.uint8).reshape(16, 16)
     random_levels = int(rng.integers(3, 40))
-    cases = [
-        ("ramp 0..255, L=2 (black and white)", ramp, 2),
-        ("ramp 0..255, L=3", ramp, 3),
-        ("ramp 0..255, L=16", ramp, 16),
-        ("ramp 0..255, L=256 (must change nothing)", ramp, 256),
-        (f"random uint8 image (40×30), L={random_levels}",
-         rng.integers(0, 256, (40, 30), dtype=np.uint8), random_levels),
-        ("camera (256×256 uint8), L=4", load_image("camera", size=256), 4),
-        ("astronaut in colour (128×128×3 uint8), L=8", load_image("astronaut", gray=False, size=128), 8),
-    ]
-    results = []
-    for label, img, levels in cases:
-        got, err = _call(student, (img, levels))
-        if err:
-            results.append(CaseResult(label, False, err))
-            continue
-        expected = ref.quantize(img, levels)
-        got_arr = np.asarray(got) if got is not None else np.asarray(0)
-        if got_arr.shape == expected.shape and got_arr.dtype == np.uint8:
-            # Where the exact level k*255/(L-1) is a half-integer, rounding it up or down are both fine.
-            k = np.round(img.astype(np.float64) * (levels - 1) / 255.0).astype(np.int64)
-            tie = ((2 * k * 255) % (levels - 1) == 0) & ((k * 255) % (levels - 1) != 0)
-            diff = np.abs(got_arr.astype(np.int64) - expected.astype(np.int64))
-            if np.all((diff == 0) | (tie & (diff == 1))):
-                results.append(CaseResult(label, True))
-                continue
-        if got_arr.shape == expected.shape and got_arr.dtype != np.uint8:
-            results.append(CaseResult(label, False, f"your output has dtype {got_arr.dtype}; return uint8 "
-                                                    "(round first, then .astype(np.uint8))."))
-            continue
-        extra = ""
-        if got_arr.shape == expected.shape:
-            diff = np.abs(got_arr.astype(np.int64) - expected.astype(np.int64))
-            if diff.max() == 1:
-                extra = ("Off by one grey level only: round the level's value, np.round(k * 255 / (L - 1)), "
-                         "rather than truncating it, and compute the step without rounding it first.")
-            elif diff.max() > 255.0 / (levels - 1) and got_arr.dtype == np.uint8:
-                extra = ("Some pixels are more than one level off: if you multiply the uint8 image, convert "
-                         "it to float64 first (uint8 arithmetic wraps around above 255).")
-        results.append(_array_case(label, got, expected, _quantize_slips(img, levels), atol=0.0,
-                                   check_dtype=True, extra=extra))
-    return results
+    yield Case("ramp 0..255, L=2 (black and white)", (ramp, 2))
+    yield Case("ramp 0..255, L=3", (ramp, 3))
+    yield Case("ramp 0..255, L=16", (ramp, 16))
+    yield Case("ramp 0..255, L=256 (must change nothing)", (ramp, 256))
+    yield Case(f"random uint8 image (40×30), L={random_levels}",
+               (rng.integers(0, 256, (40, 30), dtype=np.uint8), random_levels))
+    yield Case("camera (256×256 uint8), L=4", (load_image("camera", size=256), 4))
+    yield Case("astronaut in colour (128×128×3 uint8), L=8", (load_image("astronaut", gray=False, size=128), 8))
+
+
+def _quantize_judge(case: Case, got, expected) -> str:
+    img, levels = case.args
+    got_arr = np.asarray(got) if isinstance(got, np.ndarray) else np.asarray(0)
+    if got_arr.shape == expected.shape and got_arr.dtype == np.uint8:
+        # Where the exact level k*255/(L-1) is a half-integer, rounding it up or down are both fine.
+        k = np.round(img.astype(np.float64) * (levels - 1) / 255.0).astype(np.int64)
+        tie = ((2 * k * 255) % (levels - 1) == 0) & ((k * 255) % (levels - 1) != 0)
+        diff = np.abs(got_arr.astype(np.int64) - expected.astype(np.int64))
+        if np.all((diff == 0) | (tie & (diff == 1))):
+            return ""
+    if got_arr.shape == expected.shape and got_arr.dtype != np.uint8:
+        return f"your output has dtype {got_arr.dtype}; return uint8 (round first, then .astype(np.uint8))."
+    extra = ""
+    if got_arr.shape == expected.shape and got_arr.dtype.kind in "biuf":
+        diff = np.abs(got_arr.astype(np.int64) - expected.astype(np.int64))
+        if diff.max() == 1:
+            extra = ("Off by one grey level only: round the level's value, np.round(k * 255 / (L - 1)), "
+                     "rather than truncating it, and compute the step without rounding it first.")
+        elif diff.max() > 255.0 / (levels - 1) and got_arr.dtype == np.uint8:
+            extra = ("Some pixels are more than one level off: if you multiply the uint8 image, convert "
+                     "it to float64 first (uint8 arithmetic wraps around above 255).")
+    return _array_hint(got, expected, _quantize_slips(img, levels), atol=0.0, check_dtype=True, extra=extra)
 
 
 # ----------------------------------------------------------------------------- ch01.sample
@@ -246,13 +223,13 @@ def _sample_slips(image: np.ndarray, factor: int, prefilter: bool) -> dict[str, 
     return slips
 
 
-def check_sample(student: Callable, rng: np.random.Generator) -> list[CaseResult]:
+def _sample_cases(rng: np.random.Generator):
     """``sample(image, factor, prefilter=False)`` on sizes that are and are not multiples of ``factor``."""
     cam = load_image("camera", size=256)
     ast = load_image("astronaut", gray=False, size=96, dtype="float")
     zp = ref.zone_plate(128)
     x = rng.random((37, 50))
-    cases = [
+    for label, img, factor, prefilter in [
         ("random 37×50 image, factor 3, point sampling", x, 3, False),
         ("random 37×50 image, factor 3, block average", x, 3, True),
         ("camera (256×256 uint8), factor 4, point sampling", cam, 4, False),
@@ -260,33 +237,29 @@ def check_sample(student: Callable, rng: np.random.Generator) -> list[CaseResult
         ("zone plate 128×128, factor 5, block average", zp, 5, True),
         ("astronaut in colour (96×96×3), factor 2, block average", ast, 2, True),
         ("camera, factor 1 (nothing to drop)", cam, 1, True),
-    ]
-    results = []
-    for label, img, factor, prefilter in cases:
-        got, err = _call(student, (img, factor), {"prefilter": prefilter})
-        if err:
-            results.append(CaseResult(label, False, err))
-            continue
-        expected = ref.sample(img, factor, prefilter=prefilter)
-        got_arr = np.asarray(got) if got is not None else np.asarray(0)
-        if got_arr.shape != expected.shape:
-            h, w = img.shape[:2]
-            hint = (f"your output has shape {got_arr.shape}; for a {h}×{w} image and factor {factor} it must "
-                    f"have {h // factor} rows and {w // factor} columns (crop the partial blocks at the "
-                    "bottom and right first)")
-            hint += ", and keep the colour axis." if img.ndim == 3 else "."
-            results.append(CaseResult(label, False, hint))
-            continue
-        # Means of at most 25 float64 values: any summation order agrees to ~1e-13 of 255.
-        results.append(_array_case(label, got, expected, _sample_slips(img, factor, prefilter), atol=1e-9))
-    return results
+    ]:
+        yield Case(label, (img, factor), {"prefilter": prefilter})
 
 
-# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
-# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
-REFERENCES = {
-    "ch01.mse": "coursekit.metrics.image.mse",
-    "ch01.psnr": "coursekit.metrics.image.psnr",
-    "ch01.quantize": "coursekit.image.sampling.quantize",
-    "ch01.sample": "coursekit.image.sampling.sample",
-}
+def _sample_judge(case: Case, got, expected) -> str:
+    (img, factor), prefilter = case.args, case.kwargs["prefilter"]
+    got_arr = np.asarray(got) if isinstance(got, np.ndarray) else np.asarray(0)
+    if got_arr.shape != expected.shape:
+        h, w = img.shape[:2]
+        hint = (f"your output has shape {got_arr.shape}; for a {h}×{w} image and factor {factor} it must "
+                f"have {h // factor} rows and {w // factor} columns (crop the partial blocks at the "
+                "bottom and right first)")
+        return hint + (", and keep the colour axis." if img.ndim == 3 else ".")
+    # Means of at most 25 float64 values: any summation order agrees to ~1e-13 of 255.
+    return _array_hint(got, expected, _sample_slips(img, factor, prefilter), atol=1e-9)
+
+
+CHECKS = [
+    Check("ch01.mse", cases=_mse_cases, reference=image_metrics.mse, judge=_mse_judge,
+          forbidden=("skimage.metrics.mean_squared_error", "sklearn.metrics.mean_squared_error")),
+    Check("ch01.psnr", cases=_psnr_cases, reference=image_metrics.psnr, judge=_psnr_judge, review=_psnr_review,
+          forbidden=("skimage.metrics.peak_signal_noise_ratio", "cv2.PSNR")),
+    Check("ch01.quantize", cases=_quantize_cases, reference=ref.quantize, judge=_quantize_judge),
+    Check("ch01.sample", cases=_sample_cases, reference=ref.sample, judge=_sample_judge,
+          forbidden=("skimage.transform.downscale_local_mean", "skimage.measure.block_reduce", "cv2.resize")),
+]

@@ -1,41 +1,30 @@
 """Checks of the Chapter 2 exercises on frequency and geometry.
 
-``ch02.dct_matrix``, ``ch02.zigzag_indices``, ``ch02.estimate_homography`` and
-``ch02.bilinear_sample``: each runs the student's function on seeded random inputs
-and on real images and compares it with :mod:`coursekit.image.fourier`,
-:mod:`coursekit.image.jpeg` and :mod:`coursekit.geometry`. Hints say how an answer is
-off, never what it should be.
+``ch02.dct_matrix``, ``ch02.zigzag_indices``, ``ch02.estimate_homography`` and ``ch02.bilinear_sample``: each
+runs the student's function on seeded random inputs and on real images; the judgement compares with
+:mod:`coursekit.image.dct`, :mod:`coursekit.image.entropy` and :mod:`coursekit.geometry`. Hints say how an
+answer is off, never what it should be.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from coursekit import geometry
-from coursekit.image import jpeg
-from coursekit.image import dct
-from coursekit.image import entropy
+from coursekit import geometry, grading
 from coursekit.data import load_image
-from coursekit.grading import CaseResult, compare_cases
+from coursekit.grading import Case, Check
+from coursekit.image import dct, entropy, jpeg
 
-__all__ = ["check_dct_matrix", "check_zigzag_indices", "check_estimate_homography", "check_bilinear_sample"]
-
-
-def _first_failure(results: list[CaseResult]) -> CaseResult | None:
-    return next((r for r in results if not r.passed), None)
+__all__ = ["CHECKS"]
 
 
 # ----------------------------------------------------------------------------- dct_matrix
 
-
-def _dct_hint(student) -> str:
-    """Diagnose a wrong DCT matrix by its properties, without revealing entries."""
-    try:
-        C = np.asarray(student(8), dtype=np.float64)
-    except Exception:  # the per-case messages already say what was raised
+def _dct_hint(C) -> str:
+    """Diagnose a wrong 8×8 DCT matrix by its properties, without revealing entries."""
+    if not isinstance(C, np.ndarray) or C.shape != (8, 8) or C.dtype.kind not in "biuf":
         return ""
-    if C.shape != (8, 8):
-        return ""
+    C = C.astype(np.float64)
     norms = np.linalg.norm(C, axis=1)
     if np.allclose(C.T, dct.dct_matrix(8), atol=1e-6):
         return "your matrix is the transpose: row k should hold frequency k, column x the sample."
@@ -46,105 +35,101 @@ def _dct_hint(student) -> str:
     return "the rows are unit length but the cosines are off; check the argument pi (2x + 1) k / (2n)."
 
 
-def check_dct_matrix(student, rng: np.random.Generator) -> list[CaseResult]:
+def _dct_cases(rng: np.random.Generator):
     """``dct_matrix(n)`` → the (n, n) orthonormal DCT-II matrix."""
-    sizes = [8, 1, 2, 5, int(rng.integers(9, 17))]
-    cases = [(f"n = {n}", (n,), {}) for n in sizes]
-    results = compare_cases(student, dct.dct_matrix, cases, atol=1e-9)
-
-    # Real image: the student's matrix used as C B C^T on 8×8 blocks of camera.
+    for n in [8, 1, 2, 5, int(rng.integers(9, 17))]:
+        yield Case(f"n = {n}", (n,))
+    # Real image: the student's matrix used as C B C^T on 8×8 blocks of camera (applied by the judge).
     cam = load_image("camera", size=64).astype(np.float64) - 128.0  # (64, 64)
-    blocks = cam.reshape(8, 8, 8, 8).transpose(0, 2, 1, 3)  # (8, 8, 8, 8)
+    blocks = cam.reshape(8, 8, 8, 8).transpose(0, 2, 1, 3)           # (8, 8, 8, 8)
+    yield Case("DCT of camera's 8×8 blocks via C B Cᵀ", (8,), context=blocks)
 
-    def coeffs_of(fn):
-        def run(b):
-            C = np.asarray(fn(8), dtype=np.float64)
-            return C @ b @ C.T if C.shape == (8, 8) else C
-        return run
 
-    results += compare_cases(coeffs_of(student), coeffs_of(dct.dct_matrix),
-                             [("DCT of camera's 8×8 blocks via C B Cᵀ", (blocks,), {})], atol=1e-6)
-    if _first_failure(results) and not any(r.hint == "__not_done__" for r in results):
-        extra = _dct_hint(student)
-        for r in results:
-            if not r.passed and extra and "raised" not in r.hint:
-                r.hint += " Hint: " + extra
-    return results
+def _dct_judge(case: Case, got, expected) -> str:
+    if case.context is None:
+        return grading.compare(got, expected, atol=1e-9)
+    b = case.context
+    if not isinstance(got, np.ndarray) or got.shape != (8, 8) or got.dtype.kind not in "biuf":
+        return grading.compare(got, expected, atol=1e-9)
+    C = got.astype(np.float64)
+    return grading.compare(C @ b @ C.T, expected @ b @ expected.T, atol=1e-6)
+
+
+def _dct_review(outcomes) -> None:
+    if all(o.result.passed for o in outcomes):
+        return
+    eight = next((o for o in outcomes if o.case.args == (8,) and o.case.context is None), None)
+    extra = _dct_hint(eight.got) if eight is not None else ""
+    for o in outcomes:
+        if not o.result.passed and extra and o.answer.kind == "returned":
+            o.result.hint += " Hint: " + extra
 
 
 # ----------------------------------------------------------------------------- zigzag_indices
 
+_ZIGZAG_HINT = ("walk the anti-diagonals s = row + col in order; odd s goes down-left (row increasing), "
+                "even s up-right (row decreasing); return integer (row, col) rows.")
 
-def check_zigzag_indices(student, rng: np.random.Generator) -> list[CaseResult]:
+
+def _zigzag_cases(rng: np.random.Generator):
     """``zigzag_indices(n)`` → (n*n, 2) (row, col) pairs in JPEG zigzag order."""
-    sizes = [8, 1, 2, 3, int(rng.integers(4, 13))]
-    cases = [(f"n = {n}", (n,), {}) for n in sizes]
-    hint = ("walk the anti-diagonals s = row + col in order; odd s goes down-left (row increasing), "
-            "even s up-right (row decreasing); return integer (row, col) rows.")
-    results = compare_cases(student, entropy.zigzag_indices, cases, atol=0, hint=hint)
-
-    # Real image: read camera's quantised 8×8 blocks in the student's order.
+    for n in [8, 1, 2, 3, int(rng.integers(4, 13))]:
+        yield Case(f"n = {n}", (n,))
+    # Real image: read camera's quantised 8×8 blocks in the student's order (done by the judge).
     cam = load_image("camera", size=128).astype(np.float64) - 128.0  # (128, 128)
     q = jpeg.quantize_coefficients(dct.block_dct(cam), jpeg.quality_table(50))  # (16, 16, 8, 8)
+    yield Case("zigzag scan of camera's quantised blocks (quality 50)", (8,), context=q)
 
-    def scan_with(fn):
-        def run(blocks):
-            rc = np.asarray(fn(8))
-            if rc.shape != (64, 2) or rc.dtype.kind not in "iu":
-                return rc
-            return blocks[..., rc[:, 0], rc[:, 1]]  # (16, 16, 64)
-        return run
 
-    results += compare_cases(scan_with(student), scan_with(entropy.zigzag_indices),
-                             [("zigzag scan of camera's quantised blocks (quality 50)", (q,), {})],
-                             atol=0, hint=hint)
-    return results
+def _zigzag_judge(case: Case, got, expected) -> str:
+    if case.context is not None and isinstance(got, np.ndarray) and got.shape == (64, 2) \
+            and got.dtype.kind in "iu" and got.min() >= 0 and got.max() <= 7:
+        q = case.context
+        hint = grading.compare(q[..., got[:, 0], got[:, 1]], q[..., expected[:, 0], expected[:, 1]], atol=0)
+    else:
+        hint = grading.compare(got, expected, atol=0)
+    return hint + " Hint: " + _ZIGZAG_HINT if hint else ""
 
 
 # ----------------------------------------------------------------------------- estimate_homography
 
-
-def _up_to_scale(fn):
-    """Wrap a homography estimator so that its output is scaled to unit norm with H[2, 2] >= 0."""
-    def run(src, dst):
-        H = fn(src, dst)
-        arr = np.asarray(H, dtype=np.float64) if isinstance(H, np.ndarray) else H
-        if not isinstance(arr, np.ndarray) or arr.shape != (3, 3) or not np.all(np.isfinite(arr)):
-            return arr
-        norm = np.linalg.norm(arr)
-        if norm == 0:
-            return arr
-        return arr / norm * (1.0 if arr[2, 2] >= 0 else -1.0)
-    return run
+def _up_to_scale(H):
+    """A homography scaled to unit norm with H[2, 2] >= 0 (anything else is returned as it is)."""
+    if not isinstance(H, np.ndarray) or H.shape != (3, 3) or H.dtype.kind not in "biuf":
+        return H
+    arr = H.astype(np.float64)
+    if not np.all(np.isfinite(arr)) or np.linalg.norm(arr) == 0:
+        return arr
+    return arr / np.linalg.norm(arr) * (1.0 if arr[2, 2] >= 0 else -1.0)
 
 
-def check_estimate_homography(student, rng: np.random.Generator) -> list[CaseResult]:
+def _homography_cases(rng: np.random.Generator):
     """``estimate_homography(src, dst)`` → (3, 3) H with dst ~ H src (normalised DLT), compared up to scale."""
     H_true = np.array([[0.9, 0.15, 20.0], [-0.1, 1.05, 10.0], [2e-4, 1e-4, 1.0]])
     H_true[:2, :2] += rng.normal(0, 0.05, size=(2, 2))
-    cases = []
     for name in ("camera", "astronaut"):  # rectify the photo's corners onto a random quadrilateral
         h, w = load_image(name).shape[:2]
         corners = np.array([[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]])
         quad = corners + rng.uniform(-60, 60, size=(4, 2))
-        cases.append((f"{name}'s 4 corners → a quadrilateral (exact)", (corners, quad), {}))
+        yield Case(f"{name}'s 4 corners → a quadrilateral (exact)", (corners, quad))
     src = rng.uniform(0, 640, size=(25, 2))
-    cases.append(("25 random points, noise-free", (src, geometry.apply_homography(H_true, src)), {}))
+    yield Case("25 random points, noise-free", (src, geometry.apply_homography(H_true, src)))
     src = rng.uniform(0, 640, size=(40, 2))
     noisy = geometry.apply_homography(H_true, src) + rng.normal(0, 2.0, size=(40, 2))
-    cases.append(("40 random pixel-coordinate points with 2 px noise", (src, noisy), {}))
-    hint = ("compared up to scale. Exact correspondences must be reproduced; on noisy ones the "
-            "normalised DLT's answer is expected: normalise both point sets (centroid to 0, mean "
-            "distance √2), take the right singular vector of the smallest singular value, and undo "
-            "the normalisation with H = T_dst⁻¹ H̃ T_src.")
-    return compare_cases(_up_to_scale(student), _up_to_scale(geometry.estimate_homography), cases,
-                         atol=1e-7, hint=hint)
+    yield Case("40 random pixel-coordinate points with 2 px noise", (src, noisy))
+
+
+def _homography_judge(case: Case, got, expected) -> str:
+    hint = grading.compare(_up_to_scale(got), _up_to_scale(expected), atol=1e-7)
+    return hint + (" Hint: compared up to scale. Exact correspondences must be reproduced; on noisy ones the "
+                   "normalised DLT's answer is expected: normalise both point sets (centroid to 0, mean "
+                   "distance √2), take the right singular vector of the smallest singular value, and undo "
+                   "the normalisation with H = T_dst⁻¹ H̃ T_src.") if hint else ""
 
 
 # ----------------------------------------------------------------------------- bilinear_sample
 
-
-def check_bilinear_sample(student, rng: np.random.Generator) -> list[CaseResult]:
+def _bilinear_cases(rng: np.random.Generator):
     """``bilinear_sample(image, x, y)`` → values at real positions, zeros outside the image."""
     img = rng.random((12, 17))
     inside = (rng.uniform(0, 16, 200), rng.uniform(0, 11, 200))
@@ -152,25 +137,25 @@ def check_bilinear_sample(student, rng: np.random.Generator) -> list[CaseResult]
     cam = load_image("camera", size=128).astype(np.float64)
     ast = load_image("astronaut", gray=False, size=64).astype(np.float64)
     cam_pts = (rng.uniform(0, 127, 500), rng.uniform(0, 127, 500))
-    cases = [
-        ("random 12×17 image, points inside", (img, *inside), {}),
-        ("random 12×17 image, integer points (must return the pixels)",
-         (img, rng.integers(0, 17, 50).astype(float), rng.integers(0, 12, 50).astype(float)), {}),
-        ("random image, points across the border (outside pixels are 0)", (img, *border), {}),
-        ("camera 128×128, 500 points", (cam, *cam_pts), {}),
-        ("astronaut 64×64 colour, a 2-D grid of points",
-         (ast, *np.meshgrid(np.linspace(-0.5, 63.5, 40), np.linspace(0.25, 62.75, 30))), {}),
-    ]
-    hint = ("a = x − floor(x) weighs the right neighbour, b = y − floor(y) the lower one; image rows "
-            "are y; a neighbour outside the image contributes 0; colour images keep their channel axis.")
-    return compare_cases(student, geometry.bilinear_sample, cases, atol=1e-9, hint=hint)
+    yield Case("random 12×17 image, points inside", (img, *inside))
+    yield Case("random 12×17 image, integer points (must return the pixels)",
+               (img, rng.integers(0, 17, 50).astype(float), rng.integers(0, 12, 50).astype(float)))
+    yield Case("random image, points across the border (outside pixels are 0)", (img, *border))
+    yield Case("camera 128×128, 500 points", (cam, *cam_pts))
+    yield Case("astronaut 64×64 colour, a 2-D grid of points",
+               (ast, *np.meshgrid(np.linspace(-0.5, 63.5, 40), np.linspace(0.25, 62.75, 30))))
 
 
-# The coursekit function each exercise re-implements: the grader gives 0 to a student's function that
-# calls it ("used the reference implementation"). Exercise id -> dotted name (or a tuple of names).
-REFERENCES = {
-    "ch02.dct_matrix": "coursekit.image.dct.dct_matrix",
-    "ch02.zigzag_indices": "coursekit.image.entropy.zigzag_indices",
-    "ch02.estimate_homography": "coursekit.geometry.transforms.estimate_homography",
-    "ch02.bilinear_sample": "coursekit.geometry.warp.bilinear_sample",
-}
+CHECKS = [
+    Check("ch02.dct_matrix", cases=_dct_cases, reference=dct.dct_matrix, judge=_dct_judge, review=_dct_review,
+          forbidden=("scipy.fft.dct", "scipy.fftpack.dct", "cv2.dct")),
+    Check("ch02.zigzag_indices", cases=_zigzag_cases, reference=entropy.zigzag_indices, judge=_zigzag_judge),
+    Check("ch02.estimate_homography", cases=_homography_cases, reference=geometry.estimate_homography,
+          judge=_homography_judge,
+          forbidden=("cv2.findHomography", "cv2.getPerspectiveTransform", "skimage.transform.ProjectiveTransform",
+                     "skimage.transform.estimate_transform")),
+    Check("ch02.bilinear_sample", cases=_bilinear_cases, reference=geometry.bilinear_sample, atol=1e-9,
+          hint="a = x − floor(x) weighs the right neighbour, b = y − floor(y) the lower one; image rows are y; "
+               "a neighbour outside the image contributes 0; colour images keep their channel axis.",
+          forbidden=("scipy.ndimage.map_coordinates", "cv2.remap", "scipy.interpolate.RegularGridInterpolator")),
+]

@@ -3,22 +3,24 @@
 ::
 
     coursekit grade exercises/01_foundations.ipynb --out grading/        # one student: score.json, score.md
-    coursekit grade submissions/*/ --jobs 4 --out grades/                # a batch: grades/<student>/…, gradebook.csv
+    coursekit grade submissions/*/ --jobs 2 --out grades/                # a batch: grades/<student>/…, gradebook.csv
     coursekit grade sub.ipynb --checks private_checks/ --master solutions/ --timeout 60 --memory-mb 2048
 
 Exit status: 0 when at least one notebook was graded (whatever the score), 1 when nothing could be graded,
-2 for a usage error.
+2 for a usage error, 3 when the sandbox is unavailable (and ``--unsafe-no-sandbox`` was not given).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
+from coursekit.grader.intake import SubmissionError, find_notebooks, read_notebook
+from coursekit.grader.judge import Student, grade_students, load_private_checks
 from coursekit.grader.report import score_document, write_gradebook, write_reports
-from coursekit.grader.runner import Student, find_notebooks, grade_students
-from coursekit.grader.sandbox import Limits
+from coursekit.grader.sandbox import Limits, self_test
 from coursekit.grader.submission import MasterIndex
 
 __all__ = ["add_parser", "run"]
@@ -34,9 +36,11 @@ def add_parser(sub) -> None:
     p.add_argument("--master", type=Path, default=None,
                    help="folder of the solved master notebooks (default: solutions/ here or in the coursekit checkout)")
     p.add_argument("--checks", type=Path, default=None, help="folder of private check modules chNN_*.py")
-    p.add_argument("--jobs", type=int, default=1, help="exercises graded in parallel (default 1)")
+    p.add_argument("--jobs", type=int, default=1, help="sandboxes run in parallel (default 1)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per exercise (default 60)")
     p.add_argument("--memory-mb", type=int, default=2048, help="memory per exercise in MB (default 2048)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run student code WITHOUT bubblewrap (only for code you trust); every report says so")
     p.add_argument("--quiet", action="store_true", help="print only the totals")
 
 
@@ -49,28 +53,38 @@ def _default_master() -> Path | None:
     return None
 
 
-def _read_private(directory: Path) -> dict[str, str]:
-    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(directory.glob("ch[0-9][0-9]*.py"))}
+def _safe_name(name: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9._@+-]", "_", name).lstrip(".") or "student"
+    return name[:100]
 
 
 def _students(paths: list[Path]) -> tuple[list[Student], bool]:
     """One student for all file arguments, or (batch) one per folder, plus one per loose file."""
-    batch = any(p.is_dir() for p in paths)
+    batch = any(p.is_dir() and not p.is_symlink() for p in paths)
+
+    def read(p: Path):
+        try:
+            return read_notebook(p)
+        except SubmissionError as exc:
+            return exc
+
     if not batch:
-        return [Student("", list(paths))], False
+        return [Student("", [(p, read(p)) for p in paths])], False
     students, seen = [], set()
     for p in paths:
-        name = (p.resolve().name if p.is_dir() else p.stem) or "student"
+        name = _safe_name(p.name if p.is_dir() else p.stem)
         base, n = name, 1
         while name in seen:
             n += 1
             name = f"{base}-{n}"
         seen.add(name)
-        if p.is_dir():
-            found = find_notebooks(p)
-            students.append(Student(name, found, [] if found else [f"{p}: no notebooks (*.ipynb) in this folder."]))
+        if p.is_dir() and not p.is_symlink():
+            found, problems = find_notebooks(p)
+            if not found and not problems:
+                problems = [f"{p}: no notebooks (*.ipynb) in this folder."]
+            students.append(Student(name, found, problems))
         else:
-            students.append(Student(name, [p]))
+            students.append(Student(name, [(p, read(p))]))
     return students, True
 
 
@@ -86,12 +100,21 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1 or args.timeout <= 0 or args.memory_mb < 64:
         print("coursekit grade: --jobs must be >= 1, --timeout > 0 and --memory-mb >= 64.", file=sys.stderr)
         return 2
+    unsafe = bool(args.unsafe_no_sandbox)
+    if not unsafe:
+        why = self_test()
+        if why:
+            print(f"coursekit grade: refusing to run student code: {why}. Install bubblewrap, or pass "
+                  "--unsafe-no-sandbox to grade without isolation (only for code you trust).", file=sys.stderr)
+            return 3
     masters = MasterIndex(master_dir)
-    private = _read_private(args.checks) if args.checks else {}
+    private = load_private_checks(args.checks) if args.checks else {}
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     students, batch = _students(args.paths)
-    reports = grade_students(students, masters, limits, jobs=args.jobs, private=private)
-    docs = [score_document(r, limits, private_checks=bool(private)) for r in reports]
+    reports = grade_students(students, masters, limits, jobs=args.jobs, private=private, unsafe=unsafe)
+    # every sandbox is gone now: only then are reports written
+    docs = [score_document(r, limits, private_checks=bool(private), unsafe=unsafe) for r in reports]
+    mark = "UNSAFE (no sandbox): " if unsafe else ""
     graded = 0
     for doc in docs:
         write_reports(doc, args.out / doc["student"] if batch else args.out)
@@ -99,16 +122,16 @@ def run(args: argparse.Namespace) -> int:
         for nb in doc["notebooks"]:
             if nb["status"] == "graded":
                 graded += 1
-                print(f"{who}{nb['path']}: {nb['points']:g} / {nb['max_points']:g} points")
+                print(f"{mark}{who}{nb['path']}: {nb['points']:g} / {nb['max_points']:g} points")
                 if not args.quiet:
                     for e in nb["exercises"]:
-                        print(f"    {e['id']}: {e['points']:g} / {e['max_points']:g} {e['status']}"
+                        print(f"{mark}    {e['id']}: {e['points']:g} / {e['max_points']:g} {e['status']}"
                               + (f" — {e['message']}" if e["message"] else ""))
         for problem in doc["problems"]:
-            print(f"{who}not graded: {problem}")
+            print(f"{mark}{who}not graded: {problem}")
     if batch:
         write_gradebook(docs, args.out / "gradebook.csv")
-        print(f"wrote {args.out / 'gradebook.csv'} and {len(docs)} reports under {args.out}/")
+        print(f"{mark}wrote {args.out / 'gradebook.csv'} and {len(docs)} reports under {args.out}/")
     else:
-        print(f"wrote {args.out / 'score.json'} and {args.out / 'score.md'}")
+        print(f"{mark}wrote {args.out / 'score.json'} and {args.out / 'score.md'}")
     return 0 if graded else 1

@@ -1,55 +1,21 @@
-"""Find the coursekit reference an exercise re-implements, and spot it in a student's cell.
+"""Spot, in a student's cell, an import or use of a function the exercise must not call.
 
-Each check module may end with ``REFERENCES = {"ch01.mse": "coursekit.metrics.image.mse", ...}`` (a dotted
-name or a tuple of them). Two independent detectors use it:
+Two lists, both kept with the check (:class:`coursekit.grading.Check`):
 
-* at run time (:mod:`coursekit.grader.child`) the reference is wrapped so that a call made while the
-  student's function is running raises a flag — whatever route the code took to reach it;
-* here, statically, :func:`static_reference_uses` looks through the student's cell for an import of the
-  reference or an attribute access such as ``foundations.mse`` / ``coursekit.metrics.image.mse``, so a call
-  that only happens on some inputs is caught too.
+* ``implements`` — the coursekit functions that are the answer. Reaching one scores 0 (``reference-used``):
+  statically here (an import, an attribute access such as ``sampling.mse``, ``getattr(mod, "mse")``, the full
+  dotted name in a string), and at run time because the sandbox's copy of coursekit has their bodies
+  removed (:mod:`coursekit.grader.strip`), whatever route the code took;
+* ``forbidden`` — third-party calls that do the exercise's work (``cv2.GaussianBlur``): only flagged, for a
+  human to look at. A determined student can hide such a call from a static reading (``getattr`` on a
+  computed name); the instructors' page says so.
 """
 
 from __future__ import annotations
 
 import ast
-import importlib
-import pkgutil
 
-__all__ = ["references_for", "private_references", "static_reference_uses"]
-
-
-def _as_tuple(value) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-def references_for(exercise_id: str) -> tuple[str, ...]:
-    """The dotted names of the references of ``exercise_id`` declared by ``coursekit.checks``."""
-    import coursekit.checks as pkg
-
-    chapter = exercise_id.split(".", 1)[0]
-    out: tuple[str, ...] = ()
-    for mod in pkgutil.iter_modules(pkg.__path__):
-        if mod.name == chapter or mod.name.startswith(chapter + "_"):
-            refs = getattr(importlib.import_module(f"coursekit.checks.{mod.name}"), "REFERENCES", {})
-            out += _as_tuple(refs.get(exercise_id, ()))
-    return out
-
-
-def private_references(source: str) -> dict[str, tuple[str, ...]]:
-    """Read a literal ``REFERENCES = {...}`` from a private check module without executing it."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return {}
-    for node in tree.body:
-        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "REFERENCES"
-                                                 for t in node.targets)):
-            try:
-                return {k: _as_tuple(v) for k, v in ast.literal_eval(node.value).items()}
-            except (ValueError, TypeError, AttributeError):
-                return {}
-    return {}
+__all__ = ["static_reference_uses"]
 
 
 def _dotted(node: ast.AST) -> str | None:
