@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from coursekit.core.validation import as_float_image, as_gray_image, check_array, check_nonnegative
+from coursekit.core.validation import as_float_image, check_array, check_nonnegative
 from coursekit.image._canny_banded import canny_banded
 from coursekit.image.derivatives import sobel
 from coursekit.image.filters import gaussian_blur, pad
@@ -225,7 +225,7 @@ def canny(image, sigma: float = 1.0, low_threshold: float | None = None, high_th
     """
     x = as_float_image(image)
     sigma = check_nonnegative(sigma, "sigma")
-    low, high = _default_thresholds(image, low_threshold, high_threshold)
+    low, high = _default_thresholds(image.dtype, low_threshold, high_threshold)   # image is validated above
     if fast:                                                        # the same four steps, fused (see fast)
         return canny_banded(x, sigma, low, high, l2)
     smoothed = gaussian_blur(x, sigma) if sigma > 0 else x          # 1. G_sigma * f
@@ -241,9 +241,8 @@ def _check_thresholds(low, high) -> tuple[float, float]:
     return low, high
 
 
-def _default_thresholds(image: np.ndarray, low, high) -> tuple[float, float]:
+def _default_thresholds(dtype: np.dtype, low, high) -> tuple[float, float]:
     """Canny's thresholds: as given, or 10 % / 20 % of the dtype's maximum (skimage's rule)."""
-    dtype = as_gray_image(image).dtype
     top = float(np.iinfo(dtype).max) if dtype.kind in "iu" else 1.0   # float and bool: 1.0
     low = 0.1 * top if low is None else low
     high = 0.2 * top if high is None else high
