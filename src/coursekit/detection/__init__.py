@@ -3,6 +3,14 @@
 
 from coursekit.detection.anchors import anchor_shapes, grid_anchors, encode_boxes, decode_boxes, match_anchors
 from coursekit.detection.boxes import masks_to_boxes, box_convert, box_area, box_iou, generalized_box_iou
+from coursekit.detection.losses import (
+    sigmoid_focal_loss,
+    SigmoidFocalLoss,
+    yolo_loss,
+    yolo_loss_loops,
+    YOLOLoss,
+)
+from coursekit.detection.matching import linear_sum_assignment, detr_match_cost, hungarian_match
 from coursekit.detection.nms import nms, batched_nms, soft_nms
 from coursekit.detection.roi import roi_pool, roi_align
 
@@ -17,6 +25,14 @@ __all__ = [
     "box_area",
     "box_iou",
     "generalized_box_iou",
+    "sigmoid_focal_loss",
+    "SigmoidFocalLoss",
+    "yolo_loss",
+    "yolo_loss_loops",
+    "YOLOLoss",
+    "linear_sum_assignment",
+    "detr_match_cost",
+    "hungarian_match",
     "nms",
     "batched_nms",
     "soft_nms",
