@@ -3,12 +3,64 @@ squeeze-and-excitation and Inception blocks (Chapter 4); later chapters add atte
 encodings, patch embeddings, normalisation layers and LoRA here.
 """
 
+from coursekit.layers.attention import (
+    scaled_dot_product_attention,
+    split_heads,
+    merge_heads,
+    AttentionOutput,
+    multi_head_attention,
+    KVCache,
+    MultiHeadAttention,
+)
+from coursekit.layers.attention_scores import (
+    dot_product_scores,
+    bilinear_scores,
+    additive_scores,
+    attention_numpy,
+)
 from coursekit.layers.blocks import batch_norm2d, se_block_forward, ResidualBlock, SEBlock, InceptionBlock
+from coursekit.layers.masks import causal_mask, padding_mask, prefix_lm_mask
+from coursekit.layers.positional import (
+    sinusoidal_positional_encoding,
+    sinusoidal_shift_matrix,
+    SinusoidalPositionalEncoding,
+    LearnedPositionalEncoding,
+)
+from coursekit.layers.transformer import (
+    TransformerBlock,
+    DecoderBlock,
+    TransformerEncoder,
+    TransformerDecoder,
+    EncoderDecoder,
+)
 
 __all__ = [
+    "scaled_dot_product_attention",
+    "split_heads",
+    "merge_heads",
+    "AttentionOutput",
+    "multi_head_attention",
+    "KVCache",
+    "MultiHeadAttention",
+    "dot_product_scores",
+    "bilinear_scores",
+    "additive_scores",
+    "attention_numpy",
     "batch_norm2d",
     "se_block_forward",
     "ResidualBlock",
     "SEBlock",
     "InceptionBlock",
+    "causal_mask",
+    "padding_mask",
+    "prefix_lm_mask",
+    "sinusoidal_positional_encoding",
+    "sinusoidal_shift_matrix",
+    "SinusoidalPositionalEncoding",
+    "LearnedPositionalEncoding",
+    "TransformerBlock",
+    "DecoderBlock",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "EncoderDecoder",
 ]

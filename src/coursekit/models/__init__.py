@@ -3,6 +3,7 @@ under a minute on two CPU cores.
 """
 
 from coursekit.models.efficientnet import Scaling, compound_scaling
+from coursekit.models.gpt import GPTConfig, GPT
 from coursekit.models.lenet import LeNet5
 from coursekit.models.resnet import ResNetSketch
 from coursekit.models.small_cnn import SmallCNN
@@ -12,6 +13,8 @@ from coursekit.models.vgg import VGGSketch
 __all__ = [
     "Scaling",
     "compound_scaling",
+    "GPTConfig",
+    "GPT",
     "LeNet5",
     "ResNetSketch",
     "SmallCNN",

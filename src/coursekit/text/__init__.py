@@ -1,0 +1,47 @@
+"""Text for the transformer chapters: a byte-pair encoder, language-model helpers and decoding.
+
+Chapter 10 (Attention and transformers) trains a tiny byte-pair encoding (BPE) on a generated corpus, turns
+the token stream into teacher-forcing windows, measures a bigram baseline, and decodes from the tiny GPT of
+``coursekit.models.gpt``: greedy, beam search, temperature, top-k and top-p sampling, with and without a
+KV cache. Chapter 15 reuses the tokenizer and the decoders for captions.
+
+What the BPE must agree on with HuggingFace ``tokenizers`` (the test-time oracle, never imported here):
+trained on the same ASCII corpus, with the same pre-tokenisation (``text.bpe.SPLIT_PATTERN`` as a
+``Split(..., behavior="isolated")`` pre-tokenizer) and the same number of merges, ``BpeTrainer`` learns the
+same merges, as strings, in the same order, and so splits any text of that alphabet into the same tokens.
+Three things make that hold: both count a pair once per occurrence inside a pre-token, weighted by how often
+the pre-token occurs (overlaps included: "aaa" holds ("a", "a") twice); both merge left to right; and both
+break a tie between equally frequent pairs towards the pair whose (left, right) ids are smallest, with base
+symbols ordered by code (bytes here, characters there, the same order for ASCII) and merged tokens after
+them in the order they were made. The token *ids* differ — HF numbers only the characters it saw, we number
+all 256 bytes — and on non-ASCII text the alphabets differ (bytes vs characters), so nothing is claimed there.
+"""
+
+from coursekit.text.bpe import (
+    SPLIT_PATTERN,
+    pre_tokenize,
+    count_pairs,
+    merge_pair,
+    train_bpe,
+    BytePairEncoder,
+)
+from coursekit.text.decoding import top_k_filter, top_p_filter, next_token_distribution, generate, beam_search
+from coursekit.text.lm import lm_windows, lm_loss, bigram_log_probs, bigram_nll
+
+__all__ = [
+    "SPLIT_PATTERN",
+    "pre_tokenize",
+    "count_pairs",
+    "merge_pair",
+    "train_bpe",
+    "BytePairEncoder",
+    "top_k_filter",
+    "top_p_filter",
+    "next_token_distribution",
+    "generate",
+    "beam_search",
+    "lm_windows",
+    "lm_loss",
+    "bigram_log_probs",
+    "bigram_nll",
+]
