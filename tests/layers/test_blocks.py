@@ -228,7 +228,10 @@ def test_small_cnn_reaches_97_percent_on_digits():
     result = training.train_digits(training.DigitsConfig(), ckdata.load_digits_split(), _gen(0), progress=False)
     # The target. Measured 98.9–99.6% over 4 generator seeds; 97% leaves room for BLAS differences.
     assert result.accuracy >= 0.97
-    assert len(result.history["test_accuracy"]) == training.DigitsConfig().epochs
+    epochs = training.DigitsConfig().epochs
+    for key in ("loss", "train_accuracy", "val_accuracy", "test_accuracy"):
+        assert len(result.history[key]) == epochs, key
+    assert result.history["val_accuracy"][-1] >= 0.95      # 135 held-out training images: ±2% at 99%
     assert result.history["loss"][-1] < result.history["loss"][0]
     assert not result.model.training
     data = ckdata.load_digits_split()

@@ -22,29 +22,18 @@ to structural similarity", IEEE TIP 13(4), 2004 (SSIM).
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from coursekit.core.validation import check_array
+from coursekit.training.loop import eval_mode
 
 __all__ = [
     "gradient_saliency", "smoothgrad", "cam_map", "grad_cam_map", "class_activation_map", "grad_cam",
     "upsample_maps",
 ]
-
-
-@contextmanager
-def _eval_mode(model: nn.Module):
-    was_training = model.training
-    model.eval()
-    try:
-        yield model
-    finally:
-        model.train(was_training)
 
 
 def _check_input(x) -> torch.Tensor:
@@ -93,7 +82,7 @@ def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndar
     (B, H, W) ndarray of float64
     """
     x = _check_input(x)
-    with _eval_mode(model):
+    with eval_mode(model):
         g = _input_gradient(model, x, target)
     return g.abs().amax(dim=1).double().numpy()                     # (B, H, W)
 
@@ -129,7 +118,7 @@ def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, ta
     if not noise_level >= 0:
         raise ValueError(f"noise_level must be >= 0, got {noise_level!r}.")
     B, n = x.shape[0], int(n_samples)
-    with _eval_mode(model):
+    with eval_mode(model):
         with torch.no_grad():
             c = _targets(model(x), target)                          # (B,) fixed by the clean image
         sigma = noise_level * (x.amax(dim=(1, 2, 3)) - x.amin(dim=(1, 2, 3)))   # (B,)
@@ -239,7 +228,7 @@ def class_activation_map(model: nn.Module, x: torch.Tensor, layer: nn.Module, he
     Returns (B, h, w) float64 maps, signed and not normalised (Eq. :eq:`eq-cam`).
     """
     x = _check_input(x)
-    with _eval_mode(model):
+    with eval_mode(model):
         store = {}
         handle = layer.register_forward_hook(lambda mod, inp, out: store.__setitem__("A", out))
         try:
@@ -259,7 +248,7 @@ def grad_cam(model: nn.Module, x: torch.Tensor, layer: nn.Module, target=None, n
     ReLU and the normalisation). Eq. :eq:`eq-grad-cam`.
     """
     x = _check_input(x)
-    with _eval_mode(model):
+    with eval_mode(model):
         _, A, dA, _ = _activations_and_gradients(model, x, layer, target)
     L = grad_cam_map(A.detach().double().numpy(), dA.double().numpy(), normalize=normalize)   # (B, h, w)
     return L if size is None else upsample_maps(L, size)

@@ -43,7 +43,7 @@ __all__ = ["FitConfig", "History", "fit", "eval_mode", "evaluate"]
 class FitConfig:
     """Settings of :func:`fit`: epochs, batch size and the AdamW + warmup-cosine optimisation.
 
-    Defined in :ref:`sec-cnns-training-loop`.
+    Defined in :ref:`sec-small-cnn`.
 
     Parameters
     ----------
@@ -81,7 +81,7 @@ class FitConfig:
 class History:
     """What :func:`fit` records: the loss and validation metric per epoch, the rate per step, the time.
 
-    Defined in :ref:`sec-cnns-training-loop`.
+    Defined in :ref:`sec-small-cnn`.
 
     Parameters
     ----------
@@ -110,7 +110,7 @@ class History:
 def eval_mode(model: nn.Module):
     """Put ``model`` in eval mode inside a ``with`` block and restore every submodule's mode afterwards.
 
-    Defined in :ref:`sec-cnns-training-loop`.
+    Defined in :ref:`sec-small-cnn`.
 
     Parameters
     ----------
@@ -185,7 +185,7 @@ def fit(model: nn.Module, loss_fn: Callable, data: tuple[torch.Tensor, ...], con
         progress: bool = True, desc: str = "training") -> History:
     """Train ``model`` in place by minimising ``loss_fn`` over mini-batches of ``data`` with AdamW.
 
-    Defined in :ref:`sec-cnns-training-loop` (Eq. :eq:`eq-warmup-cosine`).
+    Defined in :ref:`sec-small-cnn` (Eq. :eq:`eq-warmup-cosine`).
 
     Parameters
     ----------
@@ -309,7 +309,7 @@ def fit(model: nn.Module, loss_fn: Callable, data: tuple[torch.Tensor, ...], con
 def evaluate(model: nn.Module, fn: Callable, data, batch_size: int = 512):
     """Run ``fn(model, batch)`` over ``data`` in batches, in eval mode without gradients, and concatenate.
 
-    Defined in :ref:`sec-cnns-training-loop`.
+    Defined in :ref:`sec-small-cnn`.
 
     Parameters
     ----------
