@@ -45,6 +45,9 @@ PACKAGES = [
     ("notebook", "Notebook helpers"),
 ]
 # Course infrastructure: the top-level modules (grading, its wire format, exercises) and the grader package.
+# Documented without index entries: coursekit.grading re-exports their public names (Seeded, Tensor), and two
+# entries for one name make every ``Tensor`` in a docstring an ambiguous cross-reference.
+NO_INDEX = {"coursekit.grading_wire"}
 INFRA = [f"coursekit.{p.stem}" for p in sorted(SRC.glob("*.py")) if not p.stem.startswith("_")] + ["coursekit.grader"]
 
 
@@ -72,7 +75,8 @@ def render() -> str:
         out[-1:] = ["```", ""]
     out += ["## Course infrastructure", "", "```{eval-rst}"]
     for mod in INFRA:
-        out += [f".. automodule:: {mod}", "   :members:", ""]
+        out += [f".. automodule:: {mod}", "   :members:"]
+        out += ["   :no-index:", ""] if mod in NO_INDEX else [""]
     out[-1:] = ["```", ""]
     return "\n".join(out)
 
