@@ -14,7 +14,6 @@ from coursekit.metrics.classification import (
     average_precision,
     average_precision_11pt,
 )
-from coursekit.metrics.depth import abs_rel, sq_rel, rmse, rmse_log, delta_accuracy, depth_metrics
 from coursekit.metrics.detection import (
     match_detections,
     detection_pr_curve,
@@ -25,16 +24,6 @@ from coursekit.metrics.detection import (
     COCO_STAT_NAMES,
 )
 from coursekit.metrics.image import mse, psnr, ssim
-from coursekit.metrics.pose import COCO_KEYPOINT_SIGMAS, STICK_FIGURE_SIGMAS, pck, oks, limb_accuracy
-from coursekit.metrics.segmentation import (
-    confusion_matrix,
-    iou_per_class,
-    mean_iou,
-    dice_per_class,
-    dice_from_iou,
-    pixel_accuracy,
-    panoptic_quality,
-)
 
 __all__ = [
     "confusion_counts",
@@ -46,12 +35,6 @@ __all__ = [
     "precision_recall_curve",
     "average_precision",
     "average_precision_11pt",
-    "abs_rel",
-    "sq_rel",
-    "rmse",
-    "rmse_log",
-    "delta_accuracy",
-    "depth_metrics",
     "match_detections",
     "detection_pr_curve",
     "ap_all_points",
@@ -62,16 +45,4 @@ __all__ = [
     "mse",
     "psnr",
     "ssim",
-    "COCO_KEYPOINT_SIGMAS",
-    "STICK_FIGURE_SIGMAS",
-    "pck",
-    "oks",
-    "limb_accuracy",
-    "confusion_matrix",
-    "iou_per_class",
-    "mean_iou",
-    "dice_per_class",
-    "dice_from_iou",
-    "pixel_accuracy",
-    "panoptic_quality",
 ]
