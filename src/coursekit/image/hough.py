@@ -8,14 +8,9 @@ other (the slope ``m`` of ``y = m x + c`` would be infinite). A circle of
 known radius ``r`` through an edge pixel has its centre on a circle of radius
 ``r`` around that pixel.
 
-Conventions (CONTRIBUTING.md, "Conventions"): points and offsets are ``(x, y)`` = (column, row);
-accumulators are arrays whose axes each docstring names (lines: ``[rho bin, theta bin]``, like
-``skimage.transform.hough_line``; circles: ``[radius, row, col]``), and :func:`find_peaks` returns indices
-in that axis order. Line votes are counts of pixels; circle votes are, by default, the fraction of the
-circle's pixels found on edges, because a circle of radius r has about 2πr pixels and raw counts would
-favour big circles (``skimage.transform.hough_circle`` normalises the same way). Detections come back
-strongest first as (strength, geometry...), in the order of scikit-image's ``*_peaks`` functions; the
-peak-picking arguments are keyword-only.
+Conventions (CONTRIBUTING.md): points and offsets are ``(x, y)`` = (column, row); accumulators name
+their axes (lines ``[rho bin, theta bin]``, circles ``[radius, row, col]``); line votes are counts, circle
+votes fractions of the circle (counts would favour big circles); detections come strength first.
 
 References
 ----------
@@ -27,6 +22,7 @@ References
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from coursekit.core.validation import check_array, check_int, check_positive
 
@@ -83,8 +79,7 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
 
     References
     ----------
-    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
-    Comm. ACM 15(1), 1972.
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves", CACM 15(1), 1972.
 
     Examples
     --------
@@ -122,17 +117,10 @@ def hough_lines_accumulator(edges: np.ndarray, thetas: np.ndarray | None = None,
 
 def _box_max(a: np.ndarray, radius: int) -> np.ndarray:
     """Maximum over a ``(2 radius + 1)``-wide box, one axis at a time (a box max is separable)."""
-    out = a
-    for axis in range(a.ndim):
-        padded = np.moveaxis(out, axis, 0)
-        n = padded.shape[0]
-        ext = np.concatenate([np.full((radius,) + padded.shape[1:], -np.inf),
-                              padded, np.full((radius,) + padded.shape[1:], -np.inf)])
-        m = padded.astype(np.float64, copy=True)
-        for s in range(2 * radius + 1):
-            np.maximum(m, ext[s:s + n], out=m)
-        out = np.moveaxis(m, 0, axis)
-    return out
+    for axis in range(a.ndim):                      # outside the array counts as -inf
+        p = np.pad(a, [(radius, radius) if i == axis else (0, 0) for i in range(a.ndim)], constant_values=-np.inf)
+        a = sliding_window_view(p, 2 * radius + 1, axis=axis).max(axis=-1)
+    return a
 
 
 def find_peaks(acc: np.ndarray, *, threshold: float, num_peaks: int, min_distance: int) -> np.ndarray:
@@ -163,13 +151,9 @@ def find_peaks(acc: np.ndarray, *, threshold: float, num_peaks: int, min_distanc
     2. Sort them by votes, strongest first (ties in raster order).
     3. Accept greedily, skipping any within ``min_distance`` of an accepted peak.
 
-    The arguments are keyword-only because peers order them differently
-    (``skimage.feature.peak_local_max(image, min_distance, threshold_abs, ...)``).
-
     References
     ----------
-    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
-    Comm. ACM 15(1), 1972.
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves", CACM 15(1), 1972.
 
     Examples
     --------
@@ -229,14 +213,12 @@ def hough_line_peaks(acc: np.ndarray, thetas: np.ndarray, rhos: np.ndarray, *, t
     -----
     1. Candidate peaks of the accumulator (:func:`find_peaks`, every local maximum above ``threshold``).
     2. Accept them strongest first, dropping any within ``min_distance`` bins of an accepted line,
-       across the wrap-around ``(rho, theta) = (-rho, theta ± pi)`` too.
-
-    The order of the returns is that of ``skimage.transform.hough_line_peaks``.
+       across the wrap-around ``(rho, theta) = (-rho, theta ± pi)`` too (returns ordered as
+       ``skimage.transform.hough_line_peaks``).
 
     References
     ----------
-    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
-    Comm. ACM 15(1), 1972.
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves", CACM 15(1), 1972.
 
     Examples
     --------
@@ -292,8 +274,7 @@ def circle_offsets(radius: int) -> np.ndarray:
 
     References
     ----------
-    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
-    Comm. ACM 15(1), 1972.
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves", CACM 15(1), 1972.
 
     Examples
     --------
@@ -338,8 +319,7 @@ def hough_circles_accumulator(edges: np.ndarray, radii, normalize: bool = True) 
 
     References
     ----------
-    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
-    Comm. ACM 15(1), 1972.
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves", CACM 15(1), 1972.
 
     Examples
     --------
@@ -398,15 +378,12 @@ def hough_circles(edges: np.ndarray, radii, *, threshold: float = 0.4, num_peaks
     -----
     1. The normalised accumulator (:func:`hough_circles_accumulator`), ``[radius, row, col]``.
     2. Its peaks over all three axes (:func:`find_peaks`).
-    3. Read the indices back as radius and centre ``(x, y)``.
-
-    The order of the returns (strength first) is that of ``skimage.transform.hough_circle_peaks``
-    and of :func:`hough_line_peaks`.
+    3. Read the indices back as radius and centre ``(x, y)``; strength first, as
+       ``skimage.transform.hough_circle_peaks`` and :func:`hough_line_peaks`.
 
     References
     ----------
-    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves in pictures",
-    Comm. ACM 15(1), 1972.
+    R. O. Duda and P. E. Hart, "Use of the Hough transformation to detect lines and curves", CACM 15(1), 1972.
 
     Examples
     --------
