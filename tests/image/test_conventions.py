@@ -397,7 +397,8 @@ def docstring_problems(fn) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("where,fn", list(_public_functions(coursekit.image)), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("where,fn", list(_public_functions(coursekit.image)),
+                         ids=lambda v: v if isinstance(v, str) else "")
 def test_every_public_image_function_documents_itself(where, fn):
     assert docstring_problems(fn) == [], where
 

@@ -1,8 +1,9 @@
 """Image processing in NumPy, Chapters 1 and 2.
 
 Sampling and quantisation, point operations, filters, edges, corners, morphology, the Fourier and cosine
-transforms, JPEG, Hough transforms and template matching. Images are NumPy arrays indexed ``image[row, col]``; points and coordinates are
-``(x, y)`` = (column, row). See CONTRIBUTING.md for the dtype and scale conventions.
+transforms, JPEG, Hough transforms and template matching. Images are NumPy arrays indexed
+``image[row, col]``; points and coordinates are ``(x, y)`` = (column, row). See CONTRIBUTING.md
+("Conventions") for the dtype and scale conventions.
 """
 
 from coursekit.image.corners import harris_response, harris_corners

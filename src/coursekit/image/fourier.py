@@ -157,7 +157,8 @@ def magnitude_spectrum(image: np.ndarray) -> np.ndarray:
     Notes
     -----
     ``np.fft.fftshift`` moves the zero frequency to the middle; the log compresses the huge range of
-    magnitudes (the DC term is ``H W`` times the mean) so the rest is visible (:func:`coursekit.image.intensity.log_transform`).
+    magnitudes (the DC term is ``H W`` times the mean) so the rest is visible
+    (:func:`coursekit.image.intensity.log_transform`).
 
     References
     ----------
