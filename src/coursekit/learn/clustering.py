@@ -46,6 +46,18 @@ def pairwise_sq_dists(A, B) -> np.ndarray:
     Uses ``||a||^2 - 2 a.b + ||b||^2`` (one matrix product) and clips the tiny negative values that
     cancellation can produce.
 
+    Parameters
+    ----------
+    A : (N, D) array_like
+        N points.
+    B : (K, D) array_like
+        K points (e.g. cluster centres), in the same D dimensions.
+
+    Returns
+    -------
+    (N, K) ndarray of float64
+        ``||A[n] - B[k]||^2``, never negative.
+
     Examples
     --------
     >>> pairwise_sq_dists(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([[0.0, 0.0]]))
@@ -109,7 +121,7 @@ def kmeans_plus_plus_init(X, K: int, rng: np.random.Generator) -> np.ndarray:
 
 @dataclass
 class KMeansResult:
-    """The outcome of k-means.
+    """The outcome of k-means, as returned by :func:`lloyd` and :func:`kmeans`.
 
     Attributes
     ----------
@@ -122,6 +134,12 @@ class KMeansResult:
         The centres before each iteration and at the end (for animations).
     n_iter : int
         Iterations run.
+
+    Examples
+    --------
+    >>> result = lloyd(np.array([[0.0], [1.0], [9.0], [11.0]]), np.array([[0.0], [1.0]]))
+    >>> result.labels.tolist(), result.n_iter, result.inertia[-1]
+    ([0, 0, 1, 1], 3, 2.5)
     """
 
     centres: np.ndarray
@@ -190,6 +208,22 @@ def kmeans(X, K: int, rng: np.random.Generator, max_iter: int = 300) -> KMeansRe
 
     Defined in :ref:`sec-kmeans` (Eq. :eq:`eq-kmeans`).
 
+    Parameters
+    ----------
+    X : (N, D) ndarray
+        The points.
+    K : int
+        Number of clusters, ``1 <= K <= N``.
+    rng : np.random.Generator
+        Draws the k-means++ seeds (the only randomness).
+    max_iter : int
+        Upper bound on Lloyd's iterations.
+
+    Returns
+    -------
+    KMeansResult
+        Centres, labels, the inertia after each assignment step, the centres' history.
+
     Examples
     --------
     >>> X = np.array([[0.0], [0.2], [5.0], [5.2]])
@@ -246,6 +280,13 @@ class GMMResult:
         gamma_ik of the final parameters; rows sum to 1.
     log_likelihood : list of float
         Mean log-likelihood ``1/N sum_i log p(x_i)`` of the initial parameters and after every EM step.
+
+    Examples
+    --------
+    >>> X = np.array([[-2.0], [-1.8], [-2.2], [2.0], [1.8], [2.2]])
+    >>> fit = gmm_em(X, np.array([0.5, 0.5]), np.array([[-1.0], [1.0]]), np.ones((2, 1, 1)), n_iter=50)
+    >>> fit.means.ravel().round(3).tolist(), fit.responsibilities.sum(1).round(6).tolist()
+    ([-2.0, 2.0], [1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     """
 
     weights: np.ndarray

@@ -51,6 +51,11 @@ class Stump:
         A midpoint between two training values (``-inf`` for a constant classifier).
     polarity : int
         ``s`` in {-1, +1}.
+
+    Examples
+    --------
+    >>> Stump(feature=0, threshold=1.5, polarity=1).predict(np.array([[1.0], [2.0]]))
+    array([-1.,  1.])
     """
 
     feature: int
@@ -122,7 +127,26 @@ def fit_stump(X, y, sample_weight=None):
 
 @dataclass
 class Tree:
-    """A binary decision tree stored as flat arrays (node 0 is the root; ``feature = -1`` marks a leaf)."""
+    """A binary decision tree stored as flat arrays (node 0 is the root; ``feature = -1`` marks a leaf).
+
+    Attributes
+    ----------
+    feature : list of int
+        The feature each inner node splits on; -1 at a leaf.
+    threshold : list of float
+        A point goes right when ``x[feature] > threshold``.
+    left, right : list of int
+        Indices of the children (-1 at a leaf).
+    value : list of float
+        The majority label (-1.0 or +1.0) of the training points that reached the node.
+
+    Examples
+    --------
+    >>> tree = Tree(feature=[0, -1, -1], threshold=[1.5, 0.0, 0.0], left=[1, -1, -1], right=[2, -1, -1],
+    ...             value=[1.0, -1.0, 1.0])
+    >>> tree.predict(np.array([[1.0], [2.0]]))
+    array([-1.,  1.])
+    """
 
     feature: list = field(default_factory=list)
     threshold: list = field(default_factory=list)
@@ -217,9 +241,23 @@ def bagging_fit(X, y, n_estimators: int, rng: np.random.Generator, max_depth: in
 
     Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-bagging`).
 
+    Parameters
+    ----------
+    X : (N, D) ndarray
+        Training points.
+    y : (N,) ndarray in {-1, +1}
+        Their labels.
+    n_estimators : int
+        Number of trees B.
+    rng : np.random.Generator
+        Draws the bootstrap samples (the only randomness).
+    max_depth : int, optional
+        Depth limit of each tree; None grows them until their leaves are pure.
+
     Returns
     -------
     list of Tree
+        The B fitted trees.
 
     Notes
     -----
@@ -247,9 +285,27 @@ def bagging_fit(X, y, n_estimators: int, rng: np.random.Generator, max_depth: in
 
 
 def bagging_predict(trees, X) -> np.ndarray:
-    """Majority vote ``sign(sum_b h_b(x))`` of bagged trees (ties: +1); ``(N,)`` of -1.0 / +1.0.
+    """Majority vote ``sign(sum_b h_b(x))`` of bagged trees (ties: +1).
 
     Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-bagging`).
+
+    Parameters
+    ----------
+    trees : list of Tree
+        The output of :func:`bagging_fit`.
+    X : (N, D) ndarray
+        Points to classify.
+
+    Returns
+    -------
+    (N,) ndarray of float64
+        -1.0 or +1.0 for every point.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]]); y = np.array([-1, -1, 1, 1])
+    >>> bagging_predict(bagging_fit(X, y, 3, np.random.default_rng(0)), X)
+    array([-1., -1.,  1.,  1.])
     """
     if len(trees) == 0:
         raise ValueError("trees is empty: fit at least one tree with bagging_fit.")
@@ -272,6 +328,13 @@ class AdaBoostResult:
         Normalisers ``Z_t = sum_i w_i exp(-alpha_t y_i h_t(x_i)) = 2 sqrt(eps_t (1 - eps_t))``.
     train_error : (T,) ndarray
         Training error of the combined classifier after each round; ``<= prod_{s <= t} Z_s``.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0]]); y = np.array([-1, 1, 1, -1, -1])
+    >>> result = adaboost_fit(X, y, n_rounds=3)
+    >>> len(result.stumps), result.train_error.round(2).tolist()
+    (3, [0.2, 0.2, 0.0])
     """
 
     stumps: list
@@ -338,9 +401,30 @@ def adaboost_fit(X, y, n_rounds: int = 50) -> AdaBoostResult:
 
 
 def adaboost_predict(result: AdaBoostResult, X, n_rounds: int | None = None) -> np.ndarray:
-    """``sign(sum_{t <= n_rounds} alpha_t h_t(x))`` (ties: +1); ``(N,)`` of -1.0 / +1.0.
+    """AdaBoost's prediction ``sign(sum_{t <= n_rounds} alpha_t h_t(x))`` (ties: +1).
 
     Defined in :ref:`sec-bagging-boosting` (Eq. :eq:`eq-adaboost`).
+
+    Parameters
+    ----------
+    result : AdaBoostResult
+        The output of :func:`adaboost_fit`.
+    X : (N, D) ndarray
+        Points to classify.
+    n_rounds : int, optional
+        Use only the first ``n_rounds`` stumps (all of them by default), to watch the error fall.
+
+    Returns
+    -------
+    (N,) ndarray of float64
+        -1.0 or +1.0 for every point.
+
+    Examples
+    --------
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0]]); y = np.array([-1, 1, 1, -1, -1])
+    >>> result = adaboost_fit(X, y, n_rounds=5)
+    >>> adaboost_predict(result, X, n_rounds=1), adaboost_predict(result, X)
+    (array([ 1.,  1.,  1., -1., -1.]), array([-1.,  1.,  1., -1., -1.]))
     """
     T = len(result.stumps) if n_rounds is None else min(check_int(n_rounds, "n_rounds"), len(result.stumps))
     X = check_array(X, "X", ndim=2, dtype_kind="fiu").astype(np.float64)

@@ -180,6 +180,12 @@ class LinearClassifier:
         Intercept(s).
     losses : list of float
         The training loss before every gradient step.
+
+    Examples
+    --------
+    >>> model = LinearClassifier(W=np.array([1.0, -1.0]), b=0.0)
+    >>> model.decision_function(np.array([[2.0, 1.0], [0.0, 3.0]])), model.predict(np.array([[2.0, 1.0]]))
+    (array([ 1., -3.]), array([1]))
     """
 
     W: np.ndarray

@@ -37,6 +37,12 @@ class PCAResult:
         Variance of the data along each direction (eigenvalues of the covariance, ``1/(N-1)`` convention).
     explained_variance_ratio : (M,) ndarray
         ``explained_variance`` divided by the total variance (all D eigenvalues).
+
+    Examples
+    --------
+    >>> p = pca_eig(np.array([[0.0, 0.0], [2.0, 2.0], [1.0, 1.0]]), n_components=1)
+    >>> p.mean, p.components.round(6), p.explained_variance_ratio
+    (array([1., 1.]), array([[0.707107, 0.707107]]), array([1.]))
     """
 
     mean: np.ndarray
@@ -140,6 +146,18 @@ def pca_transform(X, pca: PCAResult) -> np.ndarray:
 
     Defined in :ref:`sec-pca` (Eq. :eq:`eq-pca-projection`).
 
+    Parameters
+    ----------
+    X : (N, D) ndarray
+        Points in data space.
+    pca : PCAResult
+        A fitted PCA (:func:`pca_eig` or :func:`pca_svd`) with M components.
+
+    Returns
+    -------
+    (N, M) ndarray of float64
+        The coordinates along each principal direction.
+
     Examples
     --------
     >>> p = pca_eig(np.array([[0.0, 0.0], [2.0, 2.0]]), n_components=1)
@@ -158,6 +176,18 @@ def pca_reconstruct(Z, pca: PCAResult) -> np.ndarray:
 
     The squared reconstruction error averaged over the training set equals ``(N-1)/N`` times the sum of
     the discarded eigenvalues.
+
+    Parameters
+    ----------
+    Z : (N, M) ndarray
+        Principal coordinates, e.g. from :func:`pca_transform`.
+    pca : PCAResult
+        The fitted PCA they belong to.
+
+    Returns
+    -------
+    (N, D) ndarray of float64
+        The points in data space, restricted to the span of the M components.
 
     Examples
     --------

@@ -22,6 +22,17 @@ def soft_threshold(v, t: float) -> np.ndarray:
 
     Defined in :ref:`sec-l1-l2-regularisation` (Eq. :eq:`eq-ista`).
 
+    Parameters
+    ----------
+    v : array_like
+        Values to shrink.
+    t : float
+        The threshold, >= 0: values within ``[-t, t]`` become 0, the others move ``t`` towards 0.
+
+    Returns
+    -------
+    ndarray of float64, shaped like ``v``
+
     Examples
     --------
     >>> soft_threshold(np.array([-3.0, -0.5, 0.2, 2.0]), 1.0)
