@@ -14,6 +14,7 @@ import importlib.util
 import os
 import shutil
 import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,40 +198,67 @@ def _finish(item: _Item, answers, fail: dict, runtime: float) -> None:
                  points=float(entry["max_points"]) if status is Status.PASSED else 0.0)
 
 
+def _close_later(sb: Sandbox, closers: list) -> None:
+    """Kill a sandbox now and wait for its processes to be gone in the background (the next sandbox need
+    not wait); :func:`grade_students` joins every closer before it returns, so no report is written while
+    any process of any sandbox is left."""
+    if sb.proc.poll() is None:
+        try:
+            os.killpg(sb.proc.pid, 9)
+        except (ProcessLookupError, PermissionError):
+            pass
+    t = threading.Thread(target=sb.close, daemon=True)
+    t.start()
+    closers.append(t)
+
+
 def _run_shard(items: list[_Item], chapter: _Chapter, runner_dir: Path, limits: Limits, unsafe: bool,
-               progress) -> None:
+               progress, closers: list) -> None:
     sb = None
     for item in items:
-        if sb is None:
-            try:
-                sb = Sandbox(chapter.package, runner_dir, limits, chapter.preload, chapter.setup, unsafe)
-            except (SandboxDied, OSError) as exc:
-                _finish(item, None, {"status": Status.ERROR, "message": f"the sandbox could not start ({exc}); "
-                                                                       "tell your instructor."}, 0.0)
-                continue
-        n_cases = sum(len(c) for c in item.prep.cases)
         try:
-            done, blobs = sb.run(item.header, item.prep.blobs)
-            answers, fail = _answers(done, blobs, n_cases, limits)
-            runtime = done.get("runtime_s", 0.0) if isinstance(done.get("runtime_s"), (int, float)) else 0.0
-        except SandboxDied as exc:
-            mem = getattr(sb, "memory_exceeded", False)
-            sb.close()
-            sb = None
-            answers, runtime = None, limits.timeout_s if str(exc) == "timeout" else 0.0
-            if mem:
-                fail = {"status": Status.CRASHED, "message": f"your code's processes together used more than "
-                                                            f"{limits.memory_mb} MB (the memory limit)."}
-            elif str(exc) == "timeout":
-                fail = {"status": Status.TIMEOUT, "message": f"stopped after {limits.timeout_s:g} s (the time limit)."}
-            else:
-                fail = {"status": Status.CRASHED, "message": "the sandbox running your code stopped (did your code "
-                                                             "kill its own process?)."}
-        _finish(item, answers, fail, runtime)
+            sb = _run_item(item, sb, chapter, runner_dir, limits, unsafe, closers)
+        except Exception as exc:  # a grader bug costs only this exercise, never the batch
+            _finish(item, None, {"status": Status.ERROR, "message": f"internal grader error ({type(exc).__name__}); "
+                                                                   "tell your instructor."}, 0.0)
+            if sb is not None:                      # its state is unknown: the next exercise gets a new one
+                _close_later(sb, closers)
+                sb = None
         if progress:
             progress(item.entry)
     if sb is not None:
-        sb.close()
+        _close_later(sb, closers)
+
+
+def _run_item(item: _Item, sb, chapter: _Chapter, runner_dir: Path, limits: Limits, unsafe: bool, closers: list):
+    """Grade one exercise in the submission's sandbox (started if needed); returns the sandbox to reuse."""
+    if sb is None:
+        try:
+            sb = Sandbox(chapter.package, runner_dir, limits, chapter.preload, chapter.setup, unsafe)
+        except (SandboxDied, OSError) as exc:
+            _finish(item, None, {"status": Status.ERROR, "message": f"the sandbox could not start ({exc}); "
+                                                                   "tell your instructor."}, 0.0)
+            return None
+    n_cases = sum(len(c) for c in item.prep.cases)
+    try:
+        done, blobs = sb.run(item.header, item.prep.blobs)
+        answers, fail = _answers(done, blobs, n_cases, limits)
+        runtime = done.get("runtime_s", 0.0) if isinstance(done.get("runtime_s"), (int, float)) else 0.0
+    except SandboxDied as exc:
+        mem = getattr(sb, "memory_exceeded", False)
+        _close_later(sb, closers)
+        sb = None
+        answers, runtime = None, limits.timeout_s if str(exc) == "timeout" else 0.0
+        if mem:
+            fail = {"status": Status.CRASHED, "message": f"your code's processes together used more than "
+                                                        f"{limits.memory_mb} MB (the memory limit)."}
+        elif str(exc) == "timeout":
+            fail = {"status": Status.TIMEOUT, "message": f"stopped after {limits.timeout_s:g} s (the time limit)."}
+        else:
+            fail = {"status": Status.CRASHED, "message": "the sandbox running your code stopped (did your code "
+                                                         "kill its own process?)."}
+    _finish(item, answers, fail, runtime)
+    return sb
 
 
 # ----------------------------------------------------------------------------- a whole run
@@ -301,6 +329,7 @@ def grade_students(students: list[Student], masters: MasterIndex, limits: Limits
         runner_dir = tmp / "runner"
         runner_dir.mkdir()
         shutil.copy(sandbox_mod.RUNNER, runner_dir / "runner_child.py")
+        sandbox_mod.copy_font_cache(runner_dir / "mpl")
         os.chmod(runner_dir, 0o755)
         os.chmod(runner_dir / "runner_child.py", 0o644)
         prepared: dict[str, _Prepared] = {}
@@ -353,11 +382,16 @@ def grade_students(students: list[Student], masters: MasterIndex, limits: Limits
         # one sandbox per submission; with fewer submissions than workers, a submission's exercises are split
         shards = max(1, -(-jobs // max(1, len(units)))) if units else 1
         work = [(items[k::shards], ch) for items, ch in units for k in range(min(shards, len(items)))]
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(_run_shard, items, chapters[ch], runner_dir, limits, unsafe, progress)
-                       for items, ch in work]
-            for f in futures:
-                f.result()
+        closers: list[threading.Thread] = []
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+                futures = [pool.submit(_run_shard, items, chapters[ch], runner_dir, limits, unsafe, progress,
+                                       closers) for items, ch in work]
+                for f in futures:
+                    f.result()
+        finally:
+            for t in list(closers):                  # every sandbox's processes are gone before we go on
+                t.join()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -44,6 +44,14 @@ def _preload(modules: list[str]) -> list[str]:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", "Agg")
+    fonts = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mpl")   # the grader's font list
+    target = os.environ.get("MPLCONFIGDIR")
+    if target and os.path.isdir(fonts):
+        import shutil
+
+        os.makedirs(target, exist_ok=True)
+        for name in os.listdir(fonts):
+            shutil.copyfile(os.path.join(fonts, name), os.path.join(target, name))
     failed = []
     for name in ["numpy", "matplotlib", "matplotlib.pyplot", "coursekit", "coursekit.grading", *modules]:
         try:
@@ -79,13 +87,26 @@ def _run_exercise(job: dict, blobs: list[bytes], result_fd: int) -> None:
         os._exit(0)
 
 
+def _seed(seed: int) -> None:
+    """Seed Python's, NumPy's legacy and — if it is loaded — torch's global generators (as
+    ``coursekit.seed_everything`` does, without importing torch for chapters that do not use it)."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.manual_seed(seed)
+
+
 def _setup(sources: list[str], seed: int) -> tuple[dict, str]:
     """Run the master's setup cells once, in the server: every exercise's child starts from their namespace."""
-    import coursekit
     from coursekit import grading
 
     grading.check = lambda *args, **kwargs: None           # a check call left in a cell runs outside, by the judge
-    coursekit.seed_everything(seed)
+    _seed(seed)
     ns: dict = {"__name__": "__main__", "__builtins__": __builtins__}
     for i, src in enumerate(sources):
         try:
@@ -99,12 +120,11 @@ _BASE: dict = {"ns": {}, "error": "not started"}
 
 
 def _execute(job: dict, blobs: list[bytes], answers: list, out_blobs: list) -> dict | None:
-    import coursekit
     from coursekit import grading_wire as wire
 
     if _BASE["error"]:
         return {"kind": "setup", "message": _BASE["error"]}
-    coursekit.seed_everything(int(job["seed"]))
+    _seed(int(job["seed"]))
     ns = _BASE["ns"]                                     # this child's own copy (fork), shared with nobody
     if job["helpers"]:
         try:

@@ -161,6 +161,24 @@ def sandbox_command(package: Path, runner_dir: Path, limits: Limits, unsafe: boo
     return cmd + python + ["/opt/coursekit-runner/runner_child.py"]
 
 
+def copy_font_cache(destination: Path) -> None:
+    """Copy matplotlib's font list (built once on this machine) for the runners: each sandbox starts with an
+    empty home, and rebuilding the list costs every submission about half a second."""
+    try:
+        import matplotlib
+
+        from matplotlib import font_manager  # noqa: F401  (builds the cache if it is missing)
+
+        destination.mkdir(parents=True, exist_ok=True)
+        for f in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copyfile(f, destination / f.name)
+        os.chmod(destination, 0o755)
+        for f in destination.iterdir():
+            os.chmod(f, 0o644)
+    except Exception:  # pragma: no cover - only a speed-up
+        pass
+
+
 def self_test() -> str | None:
     """``None`` when bubblewrap works here with the flags the grader uses, else one line saying why not."""
     if shutil.which("bwrap") is None:
