@@ -46,6 +46,18 @@ def confusion_counts(y_true, y_pred):
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-precision-recall`).
 
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    y_pred : (N,) array_like of 0/1
+        Predicted labels.
+
+    Returns
+    -------
+    tuple of 4 int
+        ``(TP, FP, FN, TN)``.
+
     Examples
     --------
     >>> confusion_counts(np.array([1, 1, 0, 0, 1]), np.array([1, 0, 1, 0, 1]))
@@ -65,6 +77,13 @@ def precision_recall_f1(y_true, y_pred):
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-precision-recall`).
 
     A ratio with a zero denominator is reported as 0 (scikit-learn's ``zero_division=0``).
+
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    y_pred : (N,) array_like of 0/1
+        Predicted labels.
 
     Returns
     -------
@@ -86,6 +105,13 @@ def threshold_counts(y_true, scores):
     """Cumulative TP and FP when predicting "positive" for ``score >= t``, for every distinct score t.
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
+
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    scores : (N,) array_like of float
+        Classifier scores; a higher score means "more likely positive".
 
     Returns
     -------
@@ -118,6 +144,13 @@ def roc_curve(y_true, scores):
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
 
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    scores : (N,) array_like of float
+        Classifier scores; a higher score means "more likely positive".
+
     Returns
     -------
     fpr, tpr : (M + 1,) ndarrays of float64
@@ -147,6 +180,18 @@ def auc_trapezoid(x, y) -> float:
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
 
+    Parameters
+    ----------
+    x : (M,) array_like of float
+        Abscissae, non-decreasing (e.g. the FPR of :func:`roc_curve`).
+    y : (M,) array_like of float
+        Ordinates (e.g. the TPR).
+
+    Returns
+    -------
+    float
+        ``sum_j (x_j - x_{j-1}) (y_j + y_{j-1}) / 2``.
+
     Examples
     --------
     >>> auc_trapezoid(np.array([0.0, 0.5, 1.0]), np.array([0.0, 1.0, 1.0]))
@@ -160,10 +205,23 @@ def auc_trapezoid(x, y) -> float:
 
 
 def roc_auc(y_true, scores) -> float:
-    """Area under the ROC curve: the probability that a random positive outscores a random negative
-    (a tie counts one half). Equals ``sklearn.metrics.roc_auc_score``.
+    """Area under the ROC curve: the chance that a random positive outscores a random negative.
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-roc-auc`).
+
+    A tie counts one half. Equals ``sklearn.metrics.roc_auc_score``.
+
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    scores : (N,) array_like of float
+        Classifier scores; a higher score means "more likely positive".
+
+    Returns
+    -------
+    float
+        In [0, 1]; 0.5 for scores that carry no information.
 
     Examples
     --------
@@ -178,6 +236,13 @@ def precision_recall_curve(y_true, scores):
     """Precision and recall at every distinct threshold, from the highest score down.
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-average-precision`).
+
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    scores : (N,) array_like of float
+        Classifier scores; a higher score means "more likely positive".
 
     Returns
     -------
@@ -206,6 +271,18 @@ def average_precision(y_true, scores) -> float:
     The step-wise area under the PR curve, as ``sklearn.metrics.average_precision_score`` defines it:
     no interpolation, so it is not the trapezoid area (which is optimistic on PR curves).
 
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    scores : (N,) array_like of float
+        Classifier scores; a higher score means "more likely positive".
+
+    Returns
+    -------
+    float
+        In [0, 1].
+
     Examples
     --------
     >>> average_precision(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
@@ -216,14 +293,27 @@ def average_precision(y_true, scores) -> float:
 
 
 def average_precision_11pt(y_true, scores) -> float:
-    """11-point interpolated AP (PASCAL VOC 2007): the mean over ``r in {0, 0.1, ..., 1}`` of the best
-    precision reached at any recall ``>= r``.
+    """11-point interpolated AP (PASCAL VOC 2007), the mean of 11 interpolated precisions.
 
     Defined in :ref:`sec-precision-recall` (Eq. :eq:`eq-eleven-point-ap`).
+
+    The mean over ``r in {0, 0.1, ..., 1}`` of the best precision reached at any recall ``>= r``.
 
     Interpolation replaces each precision by the best precision at any higher recall, which tends to
     raise it above the step-wise :func:`average_precision`; sampling only 11 recall levels can move it
     either way.
+
+    Parameters
+    ----------
+    y_true : (N,) array_like of 0/1
+        True labels, 1 for the positive class.
+    scores : (N,) array_like of float
+        Classifier scores; a higher score means "more likely positive".
+
+    Returns
+    -------
+    float
+        In [0, 1].
 
     Examples
     --------

@@ -147,6 +147,31 @@ def ssim(a, b, data_range: float = 1.0, win_size: int = 7) -> float:
     SSIM = (2 μ_a μ_b + C1)(2 σ_ab + C2) / ((μ_a² + μ_b² + C1)(σ_a² + σ_b² + C2)), C1 = (0.01 L)²,
     C2 = (0.03 L)², L = ``data_range``, with sample (N − 1) variances; the same defaults as
     ``skimage.metrics.structural_similarity``.
+
+    Parameters
+    ----------
+    a, b : (H, W) array_like of float
+        The two maps, of the same shape.
+    data_range : float
+        L, the span of possible values (1 for images in [0, 1], 255 for 8-bit values), > 0.
+    win_size : int
+        Odd side of the square window, at most ``min(H, W)``.
+
+    Returns
+    -------
+    float
+        The mean SSIM over all windows, at most 1 (identical maps).
+
+    References
+    ----------
+    Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error
+    visibility to structural similarity", IEEE Trans. Image Processing 13(4), 2004.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).random((16, 16))
+    >>> ssim(a, a), round(ssim(a, 1.0 - a), 3) < 0
+    (1.0, True)
     """
     a = check_array(np.asarray(a, dtype=np.float64), "a", ndim=2)
     b = check_array(np.asarray(b, dtype=np.float64), "b", shape=a.shape)
