@@ -1,7 +1,7 @@
-"""Classical machine learning in NumPy: linear and logistic regression, the lasso, k-nearest neighbours,
-k-means and Gaussian mixtures, PCA, trees, bagging and AdaBoost.
+"""Classical machine learning in NumPy, for Chapter 3.
 
-Chapter 3.
+Linear and logistic regression, the lasso, k-nearest neighbours, k-means and Gaussian mixtures, PCA,
+trees, bagging and AdaBoost.
 """
 
 from coursekit.learn.clustering import (

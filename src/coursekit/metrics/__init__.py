@@ -1,5 +1,7 @@
-"""Metrics, one module per task: image quality (MSE, PSNR, SSIM) and classification (precision, recall,
-ROC and PR curves, AP); later chapters add detection, segmentation, depth, pose, flow, generative and
+"""Metrics, one module per task.
+
+Image quality (MSE, PSNR, SSIM) and classification (precision, recall, ROC and PR curves, AP); later
+chapters add detection, segmentation, depth, pose, flow, generative and
 fairness metrics here.
 """
 

@@ -1,7 +1,7 @@
-"""Neural-network layers in NumPy with hand-written backward passes: the MLP, batch normalisation,
-convolution by im2col, pooling, convolution arithmetic and recurrent cells.
+"""Neural-network layers in NumPy with hand-written backward passes.
 
-Chapters 3 and 4. The PyTorch blocks the later chapters train with are in ``coursekit.layers``.
+The MLP, batch normalisation, convolution by im2col, pooling, convolution arithmetic and recurrent cells,
+for Chapters 3 and 4. The PyTorch blocks the later chapters train with are in ``coursekit.layers``.
 """
 
 from coursekit.nn.conv import im2col, col2im, conv2d_loops, conv2d, conv2d_backward, conv1x1

@@ -175,6 +175,32 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
 
     ``y[b, o, i, j] = bias[o] + sum_{c, u, v} w[o, c, u, v] x_pad[b, c, s i + d u, s j + d v]``, where
     ``c`` runs over the input channels of output ``o``'s group.
+
+    Parameters
+    ----------
+    x : (B, C, H, W) ndarray of float
+        Input feature maps.
+    weight : (C_out, C / groups, kh, kw) ndarray of float
+        The filters.
+    bias : (C_out,) ndarray of float, optional
+        One offset per output channel.
+    stride, padding, dilation : int or (int, int)
+        As in ``torch.nn.functional.conv2d``; padding is zero padding.
+    groups : int
+        Number of channel groups; ``C`` and ``C_out`` must be multiples of it.
+
+    Returns
+    -------
+    (B, C_out, H_out, W_out) ndarray of float64
+        Equal to :func:`conv2d` up to rounding.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> x, w = rng.normal(size=(1, 2, 5, 5)), rng.normal(size=(3, 2, 3, 3))
+    >>> y = conv2d_loops(x, w, padding=1, stride=2)
+    >>> y.shape, np.allclose(y, conv2d(x, w, padding=1, stride=2))
+    ((1, 3, 3, 3), True)
     """
     x, weight, bias = _check_conv(x, weight, bias, groups)
     B, C, H, W = x.shape

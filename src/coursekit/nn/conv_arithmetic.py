@@ -115,6 +115,22 @@ def conv_macs(c_in: int, c_out: int, kernel_size: int, out_size: int | tuple[int
 
     Every one of the ``H_out * W_out * c_out`` outputs is a dot product of length ``(c_in / groups) k^2``.
 
+    Parameters
+    ----------
+    c_in, c_out : int
+        Input and output channels.
+    kernel_size : int
+        Side k of the square kernel.
+    out_size : int or (int, int)
+        The output's ``H_out`` and ``W_out`` (one int for a square map).
+    groups : int
+        Channel groups (``c_in`` for a depthwise conv).
+
+    Returns
+    -------
+    int
+        ``H_out W_out c_out (c_in / groups) k^2``.
+
     Examples
     --------
     >>> conv_macs(3, 64, 3, 224)        # the first layer of VGG-16: 87 million MACs
@@ -127,6 +143,20 @@ def conv_macs(c_in: int, c_out: int, kernel_size: int, out_size: int | tuple[int
 
 def separable_params(c_in: int, c_out: int, kernel_size: int, bias: bool = False) -> int:
     """Parameters of a depthwise-separable layer: a ``k×k`` depthwise conv, then a ``1×1`` pointwise conv.
+
+    Parameters
+    ----------
+    c_in, c_out : int
+        Input and output channels.
+    kernel_size : int
+        Side k of the depthwise kernel.
+    bias : bool
+        Count a bias for both convs.
+
+    Returns
+    -------
+    int
+        ``c_in k^2 + c_out c_in`` (plus ``c_in + c_out`` with biases).
 
     Examples
     --------
@@ -230,6 +260,16 @@ def receptive_field(layers: Sequence[tuple[int, ...]]) -> int:
 
     Defined in :ref:`sec-receptive-field` (Eq. :eq:`eq-receptive-field`).
 
+    Parameters
+    ----------
+    layers : sequence of (kernel, stride) or (kernel, stride, dilation)
+        The layers in order; a dilated kernel counts as ``d (k - 1) + 1`` taps.
+
+    Returns
+    -------
+    int
+        ``r_L`` of the recursion ``r_l = r_{l-1} + (k'_l - 1) j_{l-1}``, ``j_l = j_{l-1} s_l``.
+
     Examples
     --------
     >>> receptive_field([(3, 1)] * 5), receptive_field([(7, 2), (3, 2)])   # five 3x3 = one 11x11
@@ -251,6 +291,12 @@ def layer_specs(model) -> list[tuple[int, int, int]]:
     -------
     list of (int, int, int)
         Square hyper-parameters only; a non-square kernel, stride or dilation raises ``ValueError``.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> layer_specs(nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.MaxPool2d(2)))
+    [(3, 1, 1), (2, 2, 1)]
     """
     import torch.nn as nn
 
@@ -304,6 +350,15 @@ def empirical_receptive_field(model, input_shape: tuple[int, int, int, int], n_s
 
     Raises ``ValueError`` when the non-zero region touches the border of the input: the input was too
     small, and zero padding would have cut the receptive field short.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> two_3x3 = nn.Sequential(nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 3, padding=1))
+    >>> h, w, grad = empirical_receptive_field(two_3x3, (1, 1, 15, 15), generator=torch.Generator().manual_seed(0))
+    >>> (h, w), receptive_field([(3, 1), (3, 1)]), grad.shape
+    ((5, 5), 5, (15, 15))
     """
     import torch
 

@@ -104,6 +104,13 @@ def batchnorm_backward(dY: np.ndarray, cache):
 
     Defined in :ref:`sec-batchnorm` (Eq. :eq:`eq-batchnorm-backward`).
 
+    Parameters
+    ----------
+    dY : (B, C) ndarray of float
+        Gradient of the loss with respect to the layer's output.
+    cache : tuple
+        The fourth output of :func:`batchnorm_forward` (normalised input, inverse std, gamma, mode).
+
     Returns
     -------
     dX : (B, C) ndarray
@@ -115,6 +122,14 @@ def batchnorm_backward(dY: np.ndarray, cache):
     involves the whole batch:
     ``dX = (gamma · inv_std / B) · (B dY - Σ_b dY - X̂ Σ_b dY X̂)`` per channel, where the two sums are
     ``dbeta`` and ``dgamma``. In evaluation mode the layer is a fixed affine map, ``dX = gamma · inv_std · dY``.
+
+    Examples
+    --------
+    >>> X = np.random.default_rng(0).normal(size=(8, 3))
+    >>> _, _, _, cache = batchnorm_forward(X, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3))
+    >>> dX, dgamma, dbeta = batchnorm_backward(np.ones((8, 3)), cache)
+    >>> bool(np.abs(dX).max() < 1e-12), dbeta    # a constant shift of Y is undone by the batch mean
+    (True, array([8., 8., 8.]))
     """
     X_hat, inv_std, gamma, train = cache
     dY = check_array(dY, "dY", shape=X_hat.shape, dtype_kind="f")
@@ -130,6 +145,24 @@ def batchnorm_backward(dY: np.ndarray, cache):
 @dataclass
 class BatchNorm1d:
     """A stateful batch-norm layer (``torch.nn.BatchNorm1d`` with ``affine=True``) around the functions.
+
+    Parameters
+    ----------
+    num_features : int
+        C, the number of features (columns) normalised.
+    momentum : float
+        Weight m of the newest batch in the running averages, in [0, 1].
+    eps : float
+        Added to the variance before the square root.
+    training : bool
+        Batch statistics (True) or the running averages (False).
+
+    Attributes
+    ----------
+    gamma, beta : (C,) ndarray of float64
+        The learnable scale and shift (ones and zeros at first).
+    running_mean, running_var : (C,) ndarray of float64
+        The running averages used in evaluation mode.
 
     Examples
     --------
@@ -155,6 +188,7 @@ class BatchNorm1d:
         self._cache = None
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
+        """Normalise a ``(B, C)`` batch, updating the running averages in training mode."""
         Y, self.running_mean, self.running_var, self._cache = batchnorm_forward(
             X, self.gamma, self.beta, self.running_mean, self.running_var, self.training, self.momentum, self.eps)
         return Y

@@ -58,8 +58,28 @@ def max_pool2d_backward(dy, x, kernel_size, stride=None, padding=0) -> np.ndarra
 
     Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
 
-    Returns ``dx`` of shape ``(B, C, H, W)``, zero except at the arg-max of each window (the first one
-    on a tie); a pixel that wins several overlapping windows collects all their gradients.
+    Parameters
+    ----------
+    dy : (B, C, H_out, W_out) ndarray of float
+        Gradient of the loss with respect to the pooled output.
+    x : (B, C, H, W) ndarray of float
+        The input of the forward pass.
+    kernel_size, stride, padding : int or (int, int)
+        As in :func:`max_pool2d`.
+
+    Returns
+    -------
+    (B, C, H, W) ndarray of float64
+        ``dx``, zero except at the arg-max of each window (the first one on a tie); a pixel that wins
+        several overlapping windows collects all their gradients.
+
+    Examples
+    --------
+    >>> max_pool2d_backward(np.ones((1, 1, 2, 2)), np.arange(16.0).reshape(1, 1, 4, 4), 2)[0, 0]
+    array([[0., 0., 0., 0.],
+           [0., 1., 0., 1.],
+           [0., 0., 0., 0.],
+           [0., 1., 0., 1.]])
     """
     x, cols, stride, (Ho, Wo) = _pool_cols(x, kernel_size, stride, padding, -np.inf)
     B, C, H, W = x.shape
@@ -75,7 +95,20 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> np.ndarray:
 
     Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
 
-    Returns ``(B, C, H_out, W_out)``; ``stride`` defaults to ``kernel_size``.
+    Parameters
+    ----------
+    x : (B, C, H, W) ndarray of float
+        Input feature maps.
+    kernel_size : int or (int, int)
+        Window size.
+    stride : int or (int, int), optional
+        Step between windows; defaults to ``kernel_size``.
+    padding : int or (int, int)
+        Zeros added on each side (and counted in the means).
+
+    Returns
+    -------
+    (B, C, H_out, W_out) ndarray of float64
 
     Examples
     --------
@@ -91,6 +124,26 @@ def avg_pool2d_backward(dy, x, kernel_size, stride=None, padding=0) -> np.ndarra
     """Gradient of average pooling: each output's gradient is shared equally by the ``kh kw`` window cells.
 
     Defined in :ref:`sec-pooling` (Eq. :eq:`eq-pooling`).
+
+    Parameters
+    ----------
+    dy : (B, C, H_out, W_out) ndarray of float
+        Gradient of the loss with respect to the pooled output.
+    x : (B, C, H, W) ndarray of float
+        The input of the forward pass (for its shape).
+    kernel_size, stride, padding : int or (int, int)
+        As in :func:`avg_pool2d`.
+
+    Returns
+    -------
+    (B, C, H, W) ndarray of float64
+        ``dx``: each window cell receives ``dy / (kh kw)``.
+
+    Examples
+    --------
+    >>> avg_pool2d_backward(np.ones((1, 1, 1, 1)), np.zeros((1, 1, 2, 2)), 2)[0, 0]
+    array([[0.25, 0.25],
+           [0.25, 0.25]])
     """
     x, cols, stride, (Ho, Wo) = _pool_cols(x, kernel_size, stride, padding, 0.0)
     B, C, H, W = x.shape
@@ -105,8 +158,18 @@ def global_avg_pool(x) -> np.ndarray:
 
     Defined in :ref:`sec-pooling` (Eq. :eq:`eq-global-avg-pool`).
 
-    Returns ``(B, C)``. Whatever the input size, the output has the same length, and a shift of the
-    feature maps (that keeps their content inside the frame) does not change it.
+    Whatever the input size, the output has the same length, and a shift of the feature maps (that keeps
+    their content inside the frame) does not change it.
+
+    Parameters
+    ----------
+    x : (B, C, H, W) ndarray of float
+        Feature maps.
+
+    Returns
+    -------
+    (B, C) ndarray of float64
+        The mean of each map.
 
     Examples
     --------

@@ -58,6 +58,14 @@ def rnn_cell_forward(x, h, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
     -------
     (B, H) ndarray
         The new hidden state.
+
+    Examples
+    --------
+    >>> import torch
+    >>> cell = torch.nn.RNNCell(2, 3).double()
+    >>> h = rnn_cell_forward(np.ones((1, 2)), np.zeros((1, 3)), *params_from_torch(cell))
+    >>> np.allclose(h, cell(torch.ones(1, 2, dtype=torch.float64)).detach().numpy())
+    True
     """
     _check_cell(x, h, W_ih, W_hh, b_ih, b_hh, 1)
     return np.tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)          # (B, H)
@@ -124,11 +132,27 @@ def rnn_forward(X, h0, W_ih, W_hh, b_ih, b_hh):
 
     Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-rnn-cell`).
 
+    Parameters
+    ----------
+    X : (B, T, D) ndarray of float
+        A batch of input sequences, batch first.
+    h0 : (B, H) ndarray of float
+        The initial hidden state.
+    W_ih, W_hh, b_ih, b_hh : ndarray of float
+        As in :func:`rnn_cell_forward`, shared by all steps.
+
     Returns
     -------
     H_all : (B, T, H) ndarray
         The hidden state after each step (``torch.nn.RNN(batch_first=True)``'s output).
     h_T : (B, H) ndarray
+
+    Examples
+    --------
+    >>> z = lambda *s: np.zeros(s)
+    >>> H_all, h_T = rnn_forward(np.ones((2, 5, 1)), z(2, 3), z(3, 1), z(3, 3), z(3), z(3))
+    >>> H_all.shape, h_T.shape
+    ((2, 5, 3), (2, 3))
     """
     X = _check_sequence(X, h0)
     h, outs = h0, []
@@ -143,11 +167,27 @@ def lstm_forward(X, h0, c0, W_ih, W_hh, b_ih, b_hh):
 
     Defined in :ref:`sec-rnn-lstm` (Eq. :eq:`eq-lstm-cell`).
 
+    Parameters
+    ----------
+    X : (B, T, D) ndarray of float
+        A batch of input sequences, batch first.
+    h0, c0 : (B, H) ndarray of float
+        The initial hidden and cell states.
+    W_ih, W_hh, b_ih, b_hh : ndarray of float
+        As in :func:`lstm_cell_forward`, shared by all steps.
+
     Returns
     -------
     H_all : (B, T, H) ndarray
     (h_T, c_T) : pair of (B, H) ndarray
         As ``torch.nn.LSTM(batch_first=True)`` returns them (without its leading layer axis).
+
+    Examples
+    --------
+    >>> z = lambda *s: np.zeros(s)
+    >>> H_all, (h_T, c_T) = lstm_forward(np.ones((2, 5, 1)), z(2, 3), z(2, 3), z(12, 1), z(12, 3), z(12), z(12))
+    >>> H_all.shape, h_T.shape, c_T.shape
+    ((2, 5, 3), (2, 3), (2, 3))
     """
     X = _check_sequence(X, h0)
     h, c, outs = h0, c0, []
@@ -203,7 +243,25 @@ def rnn_state_jacobian_norms(X, h0, W_ih, W_hh, b_ih, b_hh) -> np.ndarray:
 
 
 def params_from_torch(module) -> tuple[np.ndarray, ...]:
-    """``(W_ih, W_hh, b_ih, b_hh)`` of a one-layer ``torch.nn.RNN/LSTM`` or an ``RNNCell/LSTMCell`` as float64."""
+    """``(W_ih, W_hh, b_ih, b_hh)`` of a one-layer ``torch.nn.RNN/LSTM`` or an ``RNNCell/LSTMCell`` as float64.
+
+    Parameters
+    ----------
+    module : torch.nn.RNN, torch.nn.LSTM, torch.nn.RNNCell or torch.nn.LSTMCell
+        One layer (``num_layers=1``), with biases.
+
+    Returns
+    -------
+    tuple of 4 ndarray of float64
+        Copies of ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` (``_l0`` for the layer modules),
+        ready for :func:`rnn_cell_forward` or :func:`lstm_cell_forward`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> [p.shape for p in params_from_torch(torch.nn.LSTMCell(2, 3))]
+    [(12, 2), (12, 3), (12,), (12,)]
+    """
     suffix = "_l0" if hasattr(module, "weight_ih_l0") else ""
     return tuple(getattr(module, name + suffix).detach().double().numpy().copy()
                  for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
@@ -224,6 +282,14 @@ def input_gradient_norms(module, X) -> np.ndarray:
     (T,) ndarray of float64
         How strongly the last hidden state depends on each input: the signal that trains long-range
         dependencies. Computed with autograd (one backward pass per hidden unit).
+
+    Examples
+    --------
+    >>> import torch
+    >>> rnn = torch.nn.RNN(1, 4, batch_first=True)
+    >>> norms = input_gradient_norms(rnn, torch.randn(6, 1, generator=torch.Generator().manual_seed(0)))
+    >>> norms.shape, bool((norms > 0).all())
+    ((6,), True)
     """
     import torch
 

@@ -1,5 +1,4 @@
-"""Notebook helpers: kernel-free slider widgets, plotting helpers and timing. Not lesson code.
-"""
+"""Notebook helpers: kernel-free slider widgets, plotting helpers and timing. Not lesson code."""
 
 from coursekit.notebook.plotting import decision_regions
 from coursekit.notebook.timing import median_time, median_ms, median_times_interleaved
