@@ -3,6 +3,7 @@
 
 from coursekit.detection.anchors import anchor_shapes, grid_anchors, encode_boxes, decode_boxes, match_anchors
 from coursekit.detection.boxes import masks_to_boxes, box_convert, box_area, box_iou, generalized_box_iou
+from coursekit.detection.centers import center_targets, heatmap_focal_loss, decode_centers
 from coursekit.detection.losses import (
     sigmoid_focal_loss,
     SigmoidFocalLoss,
@@ -25,6 +26,9 @@ __all__ = [
     "box_area",
     "box_iou",
     "generalized_box_iou",
+    "center_targets",
+    "heatmap_focal_loss",
+    "decode_centers",
     "sigmoid_focal_loss",
     "SigmoidFocalLoss",
     "yolo_loss",

@@ -323,6 +323,8 @@ def coco_evaluate(detections, ground_truth, num_classes: int | None = None) -> d
                 continue
             per_image.append((ds[d_sel], box_area(g_b), box_area(db[d_sel]), box_iou(db[d_sel], g_b)))
         for a, (lo, hi) in enumerate(COCO_AREA_RANGES):
+            if not any(np.any((g_area >= lo) & (g_area <= hi)) for _, g_area, _, _ in per_image):
+                continue                                          # no object in range: undefined, stays -1
             evals = []
             for scores, g_area, d_area, iou in per_image:
                 g_ign = (g_area < lo) | (g_area > hi)

@@ -8,6 +8,13 @@ from coursekit.models.lenet import LeNet5
 from coursekit.models.resnet import ResNetSketch
 from coursekit.models.small_cnn import SmallCNN
 from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
+from coursekit.models.tiny_detector import (
+    TinyDetectorConfig,
+    TinyDetector,
+    tiny_detector_loss,
+    detect,
+    train_tiny_detector,
+)
 from coursekit.models.vgg import VGGSketch
 
 __all__ = [
@@ -21,5 +28,10 @@ __all__ = [
     "count_parameters",
     "count_weight_layers",
     "init_parameters_",
+    "TinyDetectorConfig",
+    "TinyDetector",
+    "tiny_detector_loss",
+    "detect",
+    "train_tiny_detector",
     "VGGSketch",
 ]
