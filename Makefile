@@ -1,7 +1,8 @@
 # Vision by Building — the two commands a fresh machine needs:
 #   make book   set up .venv, execute every chapter, build the HTML (_build/html/index.html)
-#   make test   set up .venv, run the whole suite (unit + oracle tests, doctests, exercise
-#               notebooks, then the book build, which fails on any raising cell or Sphinx warning)
+#   make test   set up .venv, run the linter (ruff: pyflakes + numpydoc docstring rules), the whole suite
+#               (unit + oracle tests, doctests, exercise notebooks), then the book build, which fails on
+#               any raising cell or Sphinx warning
 # Other targets: make exercises (regenerate exercises/ from solutions/), make bench, make clean.
 
 PYTHON ?= python3
@@ -13,7 +14,7 @@ JOBS   ?= 2
 VENDOR := _vendor
 NPM_PACKAGES := mathjax@3.2.2 requirejs@2.3.7 @jupyter-widgets/html-manager@1.0.6
 
-.PHONY: all book test browser-test unit notebooks exercises bench vendor clean distclean
+.PHONY: all book test lint browser-test unit notebooks exercises bench vendor clean distclean
 
 all: book
 
@@ -50,9 +51,14 @@ book: $(STAMP) $(VENDOR)/.stamp
 	$(BIN)/jupyter-book build . -W --keep-going
 	$(BIN)/python tests/check_built_book.py _build/html
 
+# pyflakes everywhere, pydocstyle with the numpy convention on src/ and tools/ (configured in pyproject.toml)
+lint: $(STAMP)
+	$(BIN)/ruff check --no-cache src tools book/_ext tests benchmarks
+
 # The grader's tests run student code in bubblewrap: install_sandbox.sh installs Debian's bubblewrap if it
 # is missing and runs the grader's sandbox self-test.
 test: $(STAMP)
+	$(MAKE) --no-print-directory lint
 	sh tools/install_sandbox.sh $(BIN)/python
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/browser tests src/coursekit
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --tb=short solutions/

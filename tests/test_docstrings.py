@@ -154,3 +154,123 @@ def test_backlink_checker_rejects_a_misplaced_or_malformed_backlink(doc, complai
     assert backlink_problems("f", _GOOD) == []
     problems = backlink_problems("f", doc)
     assert problems and complaint in " ".join(problems), problems
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Every public function of a lesson module documents its Parameters, Returns and a runnable Examples section
+# (a class: Parameters or Attributes, and Examples). Infrastructure (core, data, notebook, grading, grader,
+# checks) is held to ruff's docstring rules only (`make lint`).
+
+LESSON_PACKAGES = {"image", "geometry", "metrics", "learn", "nn", "layers", "models", "training", "explain",
+                   "detection", "dense", "pose", "pointclouds", "rendering", "text", "ssl", "video", "generative"}
+
+# PENDING (issue 16): packages or modules whose owners are still completing their docstrings. Remove an entry
+# as soon as it passes: test_pending_docstring_packages_still_need_work fails on an entry with nothing left.
+PENDING_DOCSTRING_PACKAGES = {
+    "layers", "models", "training", "explain", "nn.mlp",  # the torch scaffolding docstring pass
+    "dense", "text", "metrics.depth", "metrics.segmentation",   # chapters 6 and 10 in progress
+}
+
+
+def section_problems(name: str, obj) -> list[str]:
+    """The numpydoc sections a public function or class of a lesson module lacks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        doc = NumpyDocString(inspect.getdoc(obj) or "")
+    missing = []
+    if inspect.isclass(obj):
+        if not (doc["Parameters"] or doc["Attributes"]):
+            missing.append("Parameters or Attributes")
+    else:
+        signature = inspect.signature(obj)
+        if not doc["Parameters"] and [p for p in signature.parameters if p not in ("self", "cls")]:
+            missing.append("Parameters")
+        if not (doc["Returns"] or doc["Yields"]) and signature.return_annotation not in (None, "None"):
+            missing.append("Returns")
+    if not doc["Examples"]:
+        missing.append("Examples")
+    return [f"{name}: no {' / '.join(missing)} section"] if missing else []
+
+
+def _public_objects(module):
+    names = getattr(module, "__all__", None)
+    if names is None:
+        names = [n for n in vars(module) if not n.startswith("_")]
+    for n in names:
+        obj = getattr(module, n)
+        if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, "__module__", "") == module.__name__:
+            yield f"{module.__name__}.{n}", obj
+
+
+def _lesson_modules() -> list[str]:
+    return [m for m in _modules() if m.count(".") == 2 and m.split(".")[1] in LESSON_PACKAGES]
+
+
+def _pending(module_name: str) -> bool:
+    rest = module_name.removeprefix("coursekit.")
+    return any(rest == p or rest.startswith(p + ".") for p in PENDING_DOCSTRING_PACKAGES)
+
+
+@pytest.mark.parametrize("module_name", [m for m in _lesson_modules() if not _pending(m)])
+def test_lesson_functions_document_parameters_returns_and_examples(module_name):
+    module = importlib.import_module(module_name)
+    problems = [p for name, obj in _public_objects(module) for p in section_problems(name, obj)]
+    assert not problems, "\n".join(problems)
+
+
+def test_pending_docstring_packages_still_need_work():
+    """The allow-list only shrinks: an entry whose docstrings are complete must leave it."""
+    modules = _lesson_modules()
+    done = []
+    for entry in sorted(PENDING_DOCSTRING_PACKAGES):
+        under = [m for m in modules if m.removeprefix("coursekit.") == entry
+                 or m.removeprefix("coursekit.").startswith(entry + ".")]
+        problems = [p for m in under for name, obj in _public_objects(importlib.import_module(m))
+                    for p in section_problems(name, obj)]
+        if not problems:
+            done.append(entry)
+    assert not done, f"remove {done} from PENDING_DOCSTRING_PACKAGES: their docstrings are complete"
+
+
+def test_section_checker_names_what_is_missing():
+    def documented(x: int) -> int:
+        """Twice x.
+
+        Parameters
+        ----------
+        x : int
+
+        Returns
+        -------
+        int
+
+        Examples
+        --------
+        >>> documented(2)
+        4
+        """
+        return 2 * x
+
+    def bare(x: int) -> int:
+        """Twice x."""
+        return 2 * x
+
+    def no_return(x: int) -> None:
+        """Print x.
+
+        Parameters
+        ----------
+        x : int
+
+        Examples
+        --------
+        >>> no_return(1)
+        """
+
+    class Config:
+        """Settings."""
+
+    assert section_problems("documented", documented) == []
+    assert section_problems("no_return", no_return) == []
+    assert section_problems("bare", bare) == ["bare: no Parameters / Returns / Examples section"]
+    assert section_problems("Config", Config) == ["Config: no Parameters or Attributes / Examples section"]

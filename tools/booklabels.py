@@ -42,6 +42,8 @@ BACKLINK = re.compile(
 
 @dataclass
 class Section:
+    """A labelled heading: ``(label)=`` right before ``## title``."""
+
     label: str
     title: str
     level: int
@@ -51,6 +53,8 @@ class Section:
 
 @dataclass
 class Equation:
+    """A labelled display equation, ``$$ ... $$ (label)``, numbered (chapter.number) by Sphinx."""
+
     label: str
     chapter: int | None
     number: int                   # position among the page's labelled equations, from 1
@@ -60,6 +64,8 @@ class Equation:
 
 @dataclass
 class Listing:
+    """A ``literalinclude`` directive and the labelled sections around it."""
+
     target: str                   # path as written, relative to the page
     options: dict
     sections: list[str]           # labels of the enclosing sections, innermost first
@@ -68,6 +74,8 @@ class Listing:
 
 @dataclass
 class Page:
+    """What a page defines and cites, in page order."""
+
     doc: str
     chapter: int | None
     title: str
@@ -180,6 +188,8 @@ def parse_backlink(docstring: str) -> tuple[str, list[str]] | None:
 
 @dataclass
 class LibraryObject:
+    """A public function, class or method of coursekit and its docstring."""
+
     module: str                   # "coursekit.image.filters"
     qualname: str                 # "gaussian_kernel1d", "MLP.forward"
     kind: str                     # "function", "class" or "method"
@@ -188,10 +198,12 @@ class LibraryObject:
 
     @property
     def fullname(self) -> str:
+        """``module.qualname``, the name autodoc gives the object on the API page."""
         return f"{self.module}.{self.qualname}"
 
     @property
     def summary(self) -> str:
+        """The first paragraph of the docstring, on one line."""
         para = self.docstring.strip().split("\n\n")[0]
         return " ".join(para.split())
 

@@ -58,6 +58,7 @@ def public_modules(package: str) -> list[str]:
 
 
 def render() -> str:
+    """The per-package page, book/api.md: one automodule per public module, packages in book order."""
     out = ["# API reference", "",
            "Every public function of `coursekit`, generated from its docstring and grouped by topic package",
            "(the tree is described in `CONTRIBUTING.md`). Each docstring links back to the section of the",
@@ -123,6 +124,7 @@ PAGES = {"api.md": render, "api_by_chapter.md": render_by_chapter}
 
 
 def main(argv: list[str]) -> int:
+    """Write both pages, or with ``--check`` report (exit status 1) those that are out of date."""
     stale = []
     for name, make in PAGES.items():
         path = ROOT / "book" / name

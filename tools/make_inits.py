@@ -21,6 +21,7 @@ SKIP = {"checks", "grader", "core"}   # course infrastructure; core's __init__ i
 
 
 def module_all(path: Path) -> list[str]:
+    """The names in a module's ``__all__``, read without importing it."""
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
             return [e.value for e in node.value.elts]
@@ -28,6 +29,7 @@ def module_all(path: Path) -> list[str]:
 
 
 def render(package: Path) -> str:
+    """The ``__init__.py`` of ``package``: its own docstring, then one import per public module's ``__all__``."""
     init = package / "__init__.py"
     text = init.read_text(encoding="utf-8") if init.exists() else ""
     tree = ast.parse(text) if text else None
@@ -53,6 +55,7 @@ def render(package: Path) -> str:
 
 
 def packages() -> list[Path]:
+    """The topic packages whose re-exports are generated (not checks/, grader/ or core/)."""
     return sorted(p.parent for p in SRC.glob("*/__init__.py") if p.parent.name not in SKIP)
 
 

@@ -1,7 +1,6 @@
-"""Chapter listings of coursekit code: the signature, the one-line summary and the body, then a link to the
-full docstring on the API page.
+"""Chapter listings of coursekit code: the signature, the one-line summary and the body, linked to the API.
 
-Chapter authors keep writing::
+A listing ends with a link to the full docstring on the API page. Chapter authors keep writing::
 
     ```{literalinclude} ../src/coursekit/image/filters.py
     :pyobject: gaussian_kernel1d
@@ -30,7 +29,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"      # the directory that hold
 
 
 def shorten_docstrings(source: str) -> str:
-    """Cut every docstring in ``source`` (one function or class, possibly indented) to its summary paragraph.
+    r"""Cut every docstring in ``source`` (one function or class, possibly indented) to its summary paragraph.
 
     The code itself (decorators, signature, body, comments) is returned line for line; a docstring keeps its
     opening quotes and its first paragraph, and is closed right after it.
@@ -47,10 +46,10 @@ def shorten_docstrings(source: str) -> str:
 
     Examples
     --------
-    >>> code = "def f(x):\\n    \'\'\'Twice x.\\n\\n    Returns\\n    -------\\n    int\\n    \'\'\'\\n    return 2 * x\\n"
+    >>> code = "def f(x):\n    '''Twice x.\n\n    Returns\n    -------\n    int\n    '''\n    return 2 * x\n"
     >>> print(shorten_docstrings(code))
     def f(x):
-        \'\'\'Twice x.\'\'\'
+        '''Twice x.'''
         return 2 * x
     <BLANKLINE>
     """
@@ -125,6 +124,7 @@ class CoursekitLiteralInclude(LiteralInclude):
     """``literalinclude`` that shortens the docstrings of coursekit objects and links to the API page."""
 
     def run(self) -> list[nodes.Node]:
+        """Sphinx's listing, with short docstrings and the API link for coursekit objects."""
         result = super().run()
         if "pyobject" not in self.options:
             return result

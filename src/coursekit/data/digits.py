@@ -15,6 +15,22 @@ __all__ = ["DigitsSplit", "load_digits_split"]
 
 
 class DigitsSplit(NamedTuple):
+    """A fixed train/test split of scikit-learn's digits as torch tensors (see :func:`load_digits_split`).
+
+    Attributes
+    ----------
+    X_train, X_test : (B, 1, S, S) Tensor of float32
+        Images in [0, 1].
+    y_train, y_test : (B,) Tensor of int64
+        Digit labels 0..9.
+
+    Examples
+    --------
+    >>> split = load_digits_split(size=8)
+    >>> tuple(split.X_train.shape), tuple(split.X_test.shape), split.y_train.dtype
+    ((1347, 1, 8, 8), (450, 1, 8, 8), torch.int64)
+    """
+
     X_train: torch.Tensor   # (B, 1, S, S) float32 in [0, 1]
     y_train: torch.Tensor   # (B,) int64
     X_test: torch.Tensor
@@ -22,8 +38,28 @@ class DigitsSplit(NamedTuple):
 
 
 def load_digits_split(size: int = 16, test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
-    """scikit-learn's 1,797 8×8 digits, scaled to [0, 1], bilinearly resized to ``size``×``size`` and split
-    into a stratified train/test pair fixed by ``seed``."""
+    """scikit-learn's 1,797 8×8 digits in [0, 1], resized and split into a fixed stratified train/test pair.
+
+    Parameters
+    ----------
+    size : int
+        Side S of the resized images (bilinear, >= 4; 8 keeps the originals).
+    test_size : float
+        Fraction of the images in the test set, in (0, 1).
+    seed : int
+        Fixes the stratified split (scikit-learn's ``random_state``).
+
+    Returns
+    -------
+    DigitsSplit
+        ``(X_train, y_train, X_test, y_test)``.
+
+    Examples
+    --------
+    >>> split = load_digits_split(size=16)
+    >>> tuple(split.X_train.shape), float(split.X_train.max()) <= 1.0
+    ((1347, 1, 16, 16), True)
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 

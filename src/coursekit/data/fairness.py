@@ -1,5 +1,4 @@
-"""A generated scoring dataset with a known group bias, for the fairness metrics of Chapter 18.
-"""
+"""A generated scoring dataset with a known group bias, for the fairness metrics of Chapter 18."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Toy sequence tasks (the adding problem, the copy task) for recurrent networks in Chapter 3.
-"""
+"""Toy sequence tasks (the adding problem, the copy task) for recurrent networks in Chapter 3."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Generated text: a grammar corpus and arithmetic strings for a tiny GPT, and captioned
-shape images and visual questions for tiny multimodal models.
+"""Generated text and text-image pairs for the language and multimodal chapters.
 
-Used by Chapter 10 (a tiny BPE and a tiny GPT trained on a generated corpus) and
+A grammar corpus and arithmetic strings for a tiny GPT, and captioned shape images and visual questions
+for tiny multimodal models. Used by Chapter 10 (a tiny BPE and a tiny GPT trained on a generated corpus) and
 Chapter 15 (a tiny CLIP, zero-shot classification and retrieval, a captioner, toy VQA).
 """
 
@@ -42,7 +42,7 @@ def grammar_corpus(n_sentences: int, rng: np.random.Generator) -> str:
     Returns
     -------
     str
-        ``n_sentences`` lines joined by ``"\\n"`` (lower case, about 30 characters each).
+        ``n_sentences`` lines joined by newlines (lower case, about 30 characters each).
 
     Used in Chapter 10.
 
@@ -115,7 +115,23 @@ def arithmetic_problems(n: int, rng: np.random.Generator, max_operand: int = 99,
 
 
 def arithmetic_corpus(n: int, rng: np.random.Generator, max_operand: int = 99, ops: str = "+-") -> str:
-    """:func:`arithmetic_problems` written out as ``"12+7=19"`` lines joined by ``"\\n"``.
+    """:func:`arithmetic_problems` written out as ``"12+7=19"`` lines, one problem per line.
+
+    Parameters
+    ----------
+    n : int
+        Number of problems.
+    rng : np.random.Generator
+        Draws the operands and operators.
+    max_operand : int
+        Operands are drawn from ``0..max_operand``.
+    ops : str
+        The operators to draw from, among ``"+-*"``.
+
+    Returns
+    -------
+    str
+        ``n`` lines ``"<a><op><b>=<result>"`` joined by newlines.
 
     Examples
     --------

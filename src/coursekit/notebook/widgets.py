@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 from typing import Callable, Sequence
 
-import numpy as np
-
 __all__ = ["figure_to_png", "figure_widget", "frame_slider", "render_frames"]
 
 
