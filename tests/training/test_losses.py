@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch_battery import TorchOp, battery, randn, run_check
 
 from coursekit.data.tabular import imbalanced_blobs
 from coursekit.nn.mlp import numerical_gradient
@@ -175,3 +176,57 @@ def test_bad_inputs_raise_clear_errors(rng):
         distillation_loss(np.zeros((2, 3)), np.zeros((2, 3)), T=0.0)
     with pytest.raises(ValueError, match="kind"):
         penalty([np.ones(2)], 0.1, "l3")
+
+
+def test_fit_linear_classifier_leaves_the_global_rng_alone_and_is_reproducible(rng):
+    X, y = imbalanced_blobs(200, rng, positive_fraction=0.2, separation=2.0)
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    a = fit_linear_classifier_torch(X, y, F.cross_entropy, steps=20)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    b = fit_linear_classifier_torch(X, y, F.cross_entropy, steps=20)
+    assert torch.equal(a.weight, b.weight)
+
+
+# ----------------------------------------------------------------------------- the torch battery
+
+def _labels(g, B=6, K=4):
+    return torch.randint(0, K, (B,), generator=g)
+
+
+def _np(*tensors):
+    return tuple(t.detach().numpy() if isinstance(t, torch.Tensor) else t for t in tensors)
+
+
+_Z = torch.zeros(6, 4, dtype=torch.float64)
+_Y = torch.zeros(6, dtype=torch.int64)
+
+OPS = [
+    TorchOp("focal_loss_torch", lambda g: (randn(g, 6, 4, scale=2.0), _labels(g), 2.0, randn(g, 4).abs() + 0.1),
+            focal_loss_torch, (), grad=(0, 3),
+            bad=[(lambda: focal_loss_torch(_Z[0], _Y), "shape \\(B, K\\)"),
+                 (lambda: focal_loss_torch(_Z, _Y.float()), "int64"),
+                 (lambda: focal_loss_torch(_Z, _Y + 4), "labels must lie"),
+                 (lambda: focal_loss_torch(_Z, _Y, -1.0), "gamma"),
+                 (lambda: focal_loss_torch(_Z, _Y, 2.0, torch.ones(3)), "alpha"),
+                 (lambda: focal_loss_torch(_Z, _Y, reduction="avg"), "reduction")],
+            reference=lambda z, y, gamma, a: focal_loss(*_np(z, y, gamma, a)), atol=1e-12,
+            why="float64 NumPy twin: the same log-softmax formula"),
+    TorchOp("focal_loss_torch-gamma0-per-example", lambda g: (randn(g, 6, 4, scale=3.0), _labels(g)),
+            lambda z, y: focal_loss_torch(z, y, 0.0, reduction="none"), (6,), grad=(0,),
+            reference=lambda z, y: F.cross_entropy(z, y, reduction="none"), atol=1e-12,
+            why="γ = 0 is cross-entropy; float64, torch's own kernel"),
+    TorchOp("distillation_loss_torch", lambda g: (randn(g, 6, 4), randn(g, 6, 4, scale=2.0), _labels(g)),
+            lambda z, v, y: distillation_loss_torch(z, v, y, T=3.0, alpha=0.7), (), grad=(0,),
+            bad=[(lambda: distillation_loss_torch(_Z, _Z[:, :3]), "teacher_logits must have the shape"),
+                 (lambda: distillation_loss_torch(_Z, _Z, T=0.0), "T must be"),
+                 (lambda: distillation_loss_torch(_Z, _Z, _Y, alpha=1.5), "alpha"),
+                 (lambda: distillation_loss_torch(_Z.numpy(), _Z), "student_logits")],
+            reference=lambda z, v, y: distillation_loss(*_np(z, v, y), T=3.0, alpha=0.7), atol=1e-12,
+            why="float64 NumPy twin: KL written out, T² and the CE term"),
+]
+
+
+@pytest.mark.parametrize("op, check", battery(OPS))
+def test_torch_battery(op, check):
+    run_check(op, check)

@@ -18,7 +18,16 @@ from coursekit.layers.attention_scores import (
     additive_scores,
     attention_numpy,
 )
-from coursekit.layers.blocks import batch_norm2d, se_block_forward, ResidualBlock, SEBlock, InceptionBlock
+from coursekit.layers.blocks import (
+    batch_norm2d,
+    BatchNorm2d,
+    se_block_forward,
+    SEBlock,
+    conv_bn,
+    ResidualBlock,
+    InceptionBlock,
+)
+from coursekit.layers.init import init_parameters_
 from coursekit.layers.masks import causal_mask, padding_mask, prefix_lm_mask
 from coursekit.layers.positional import (
     sinusoidal_positional_encoding,
@@ -47,10 +56,13 @@ __all__ = [
     "additive_scores",
     "attention_numpy",
     "batch_norm2d",
+    "BatchNorm2d",
     "se_block_forward",
-    "ResidualBlock",
     "SEBlock",
+    "conv_bn",
+    "ResidualBlock",
     "InceptionBlock",
+    "init_parameters_",
     "causal_mask",
     "padding_mask",
     "prefix_lm_mask",

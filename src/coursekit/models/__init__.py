@@ -4,10 +4,9 @@ under a minute on two CPU cores.
 
 from coursekit.models.efficientnet import Scaling, compound_scaling
 from coursekit.models.gpt import GPTConfig, GPT
-from coursekit.models.lenet import LeNet5
-from coursekit.models.resnet import ResNetSketch
-from coursekit.models.small_cnn import SmallCNN
-from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
+from coursekit.models.lenet import LeNet5Config, LeNet5
+from coursekit.models.resnet import ResNetConfig, ResNetSketch
+from coursekit.models.small_cnn import SmallCNNConfig, SmallCNN
 from coursekit.models.tiny_detector import (
     TinyDetectorConfig,
     TinyDetector,
@@ -15,23 +14,28 @@ from coursekit.models.tiny_detector import (
     detect,
     train_tiny_detector,
 )
-from coursekit.models.vgg import VGGSketch
+from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
+from coursekit.models.vgg import VGGConfig, VGGSketch
 
 __all__ = [
     "Scaling",
     "compound_scaling",
     "GPTConfig",
     "GPT",
+    "LeNet5Config",
     "LeNet5",
+    "ResNetConfig",
     "ResNetSketch",
+    "SmallCNNConfig",
     "SmallCNN",
-    "count_parameters",
-    "count_weight_layers",
-    "init_parameters_",
     "TinyDetectorConfig",
     "TinyDetector",
     "tiny_detector_loss",
     "detect",
     "train_tiny_detector",
+    "count_parameters",
+    "count_weight_layers",
+    "init_parameters_",
+    "VGGConfig",
     "VGGSketch",
 ]

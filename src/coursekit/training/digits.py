@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from coursekit.core.validation import check_fraction, check_generator
-from coursekit.models.small_cnn import SmallCNN
+from coursekit.models.small_cnn import SmallCNN, SmallCNNConfig
 from coursekit.models.utils import init_parameters_
 from coursekit.training.loop import FitConfig, evaluate, fit
 
@@ -48,6 +48,15 @@ class DigitsConfig:
     weight_decay: float = 0.05  # AdamW's decoupled decay: w ← (1 - η_t λ) w every step
     warmup_fraction: float = 0.3
     val_fraction: float = 0.1
+
+    def model_config(self) -> SmallCNNConfig:
+        """The :class:`SmallCNNConfig` of this run (10 classes, one input channel).
+
+        Returns
+        -------
+        SmallCNNConfig
+        """
+        return SmallCNNConfig(channels=tuple(self.channels))
 
     def fit_config(self) -> FitConfig:
         """The :class:`FitConfig` of this run.
@@ -181,7 +190,7 @@ def train_digits(config: DigitsConfig, data, generator: torch.Generator, progres
         curves["test_accuracy"].append(accuracy(model, data.X_test, data.y_test))
         return accuracy(model, *val)
 
-    model = init_parameters_(SmallCNN(config.channels), generator)
+    model = init_parameters_(SmallCNN(config.model_config()), generator)
     history = fit(model, lambda m, batch: F.cross_entropy(m(batch[0]), batch[1]), (X_tr, y_tr), fit_config,
                   generator, val=(X_val, y_val), metric=metric, progress=progress, desc="digits CNN")
     return TrainResult(model, curves["test_accuracy"][-1], {

@@ -213,23 +213,109 @@ def penalty(weights, lam: float, kind: str = "l2"):
 # ----------------------------------------------------------------------------- torch twins
 
 
+def _check_torch_logits(logits, y, name: str = "logits"):
+    """``logits`` a float (B, K) tensor and ``y`` (B,) int64 labels in 0..K-1 (or None)."""
+    import torch
+
+    if not isinstance(logits, torch.Tensor) or not logits.is_floating_point() or logits.ndim != 2:
+        raise ValueError(f"{name} must be a float tensor of shape (B, K), got {getattr(logits, 'shape', type(logits))}.")
+    if y is None:
+        return
+    if not isinstance(y, torch.Tensor) or y.dtype != torch.int64 or y.shape != logits.shape[:1]:
+        raise ValueError(f"y must be an int64 tensor with one label per row of {name}, shape ({logits.shape[0]},), "
+                         f"got {getattr(y, 'dtype', type(y))} {tuple(getattr(y, 'shape', ()))}.")
+    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= logits.shape[1]):
+        raise ValueError(f"labels must lie in 0..{logits.shape[1] - 1}, got range [{int(y.min())}, {int(y.max())}].")
+
+
 def focal_loss_torch(logits, y, gamma: float = 2.0, alpha=None, reduction: str = "mean"):
-    """:func:`focal_loss` in torch (differentiable). ``logits`` (B, K), ``y`` (B,) long, ``alpha`` (K,) tensor."""
+    """Softmax focal loss in torch (differentiable): the autograd twin of :func:`focal_loss`.
+
+    Defined in :ref:`sec-class-imbalance` (Eq. :eq:`eq-focal-loss`).
+
+    Parameters
+    ----------
+    logits : (B, K) Tensor of float
+    y : (B,) Tensor of int64
+    gamma : float
+        Focusing parameter γ >= 0.
+    alpha : (K,) Tensor of float, optional
+        Per-class weights α_k (default all 1).
+    reduction : {"mean", "sum", "none"}
+
+    Returns
+    -------
+    Tensor
+        A scalar, or (B,) for ``reduction="none"``.
+
+    Notes
+    -----
+    ``log p_t`` comes from ``log_softmax`` (stable for large logits); with γ = 0 and no α this is
+    ``F.cross_entropy``. The tests hold it equal to the NumPy :func:`focal_loss` and check its gradient.
+
+    Examples
+    --------
+    >>> import torch
+    >>> logits, y = torch.tensor([[2.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 1])
+    >>> bool(torch.isclose(focal_loss_torch(logits, y, gamma=0.0), torch.nn.functional.cross_entropy(logits, y)))
+    True
+    """
     import torch.nn.functional as F
 
+    _check_torch_logits(logits, y)
+    gamma = check_nonnegative(gamma, "gamma")
     check_choice(reduction, "reduction", _REDUCTIONS)
-    log_pt = F.log_softmax(logits, dim=1).gather(1, y[:, None])[:, 0]   # (B,)
-    per = -(1.0 - log_pt.exp()) ** gamma * log_pt
+    if alpha is not None and tuple(getattr(alpha, "shape", ())) != (logits.shape[1],):
+        raise ValueError(f"alpha must be a tensor of one weight per class, shape ({logits.shape[1]},).")
+    log_pt = F.log_softmax(logits, dim=1).gather(1, y[:, None])[:, 0]   # (B,) log p_t
+    per = -(1.0 - log_pt.exp()) ** gamma * log_pt                       # (B,)
     if alpha is not None:
         per = per * alpha[y]
     return per if reduction == "none" else per.sum() if reduction == "sum" else per.mean()
 
 
 def distillation_loss_torch(student_logits, teacher_logits, y=None, T: float = 4.0, alpha: float = 0.9):
-    """:func:`distillation_loss` in torch; the teacher is detached (it is not trained)."""
+    """Knowledge distillation in torch: the autograd twin of :func:`distillation_loss`; the teacher is detached.
+
+    Defined in :ref:`sec-distillation` (Eq. :eq:`eq-distillation-loss`).
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : (B, K) Tensor of float
+    y : (B,) Tensor of int64, optional
+        Hard labels; without them only the soft term is returned.
+    T : float
+        Temperature > 0.
+    alpha : float
+        Weight of the soft term, in [0, 1].
+
+    Returns
+    -------
+    Tensor
+        A scalar: ``α T² KL(q_T ‖ p_T) + (1 - α) CE(z, y)``, batch means.
+
+    Notes
+    -----
+    The teacher's logits are detached, so no gradient reaches the teacher.
+
+    Examples
+    --------
+    >>> import torch
+    >>> z = torch.tensor([[1.0, 2.0, 0.5]], dtype=torch.float64)
+    >>> abs(float(distillation_loss_torch(z, z, T=3.0))) < 1e-12     # a student equal to its teacher
+    True
+    """
     import torch.nn.functional as F
 
+    _check_torch_logits(student_logits, y, "student_logits")
+    _check_torch_logits(teacher_logits, None, "teacher_logits")
+    if teacher_logits.shape != student_logits.shape:
+        raise ValueError(f"teacher_logits must have the shape of student_logits, {tuple(student_logits.shape)}, "
+                         f"got {tuple(teacher_logits.shape)}.")
     T = check_positive(T, "T")
+    alpha = check_nonnegative(alpha, "alpha")
+    if alpha > 1:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha}.")
     soft = F.kl_div(F.log_softmax(student_logits / T, dim=1), F.softmax(teacher_logits.detach() / T, dim=1),
                     reduction="batchmean") * T ** 2
     if y is None:
@@ -241,22 +327,57 @@ def fit_linear_classifier_torch(X: np.ndarray, y: np.ndarray, loss_fn, steps: in
                                 generator=None):
     """Train a linear softmax classifier ``X W + b`` with full-batch Adam on any loss ``loss_fn(logits, y)``.
 
-    Returns the trained ``torch.nn.Linear`` (float64). Used to compare losses under class imbalance.
+    Defined in :ref:`sec-class-imbalance`.
+
+    Parameters
+    ----------
+    X : (B, D) ndarray of float
+    y : (B,) ndarray of int
+        Labels 0..K-1 (K = max(y) + 1).
+    loss_fn : callable
+        ``loss_fn(logits, y) -> scalar tensor``, e.g. ``F.cross_entropy`` or :func:`focal_loss_torch`.
+    steps : int
+        Full-batch optimisation steps (>= 1).
+    lr : float
+        Adam's constant learning rate.
+    generator : torch.Generator, optional
+        Draws the initial weights ~ N(0, 0.01²); without it they start at 0 (the problem is convex).
+
+    Returns
+    -------
+    torch.nn.Linear
+        The trained classifier, float64.
+
+    Notes
+    -----
+    One :func:`coursekit.training.loop.fit` run with one batch of all B examples per epoch and a constant
+    rate (``min_lr = lr``); AdamW without weight decay is Adam. Nothing is drawn from the global RNG.
+
+    Examples
+    --------
+    >>> import torch
+    >>> import torch.nn.functional as F
+    >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]]); y = np.array([0, 0, 1, 1])
+    >>> model = fit_linear_classifier_torch(X, y, F.cross_entropy, steps=50)
+    >>> model(torch.from_numpy(X)).argmax(1).tolist()
+    [0, 0, 1, 1]
     """
     import torch
 
+    from coursekit.training.loop import FitConfig, fit
+
     X = check_array(X, "X", ndim=2, dtype_kind="f")
-    y = _check_labels(y, (X.shape[0], int(y.max()) + 1))
-    K = int(y.max()) + 1
-    model = torch.nn.Linear(X.shape[1], K, dtype=torch.float64)
-    if generator is not None:
-        with torch.no_grad():
-            model.weight.copy_(0.01 * torch.randn(model.weight.shape, generator=generator, dtype=torch.float64))
-            model.bias.zero_()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    for _ in range(int(steps)):
-        opt.zero_grad()
-        loss_fn(model(Xt), yt).backward()
-        opt.step()
+    y = check_array(y, "y", ndim=1, dtype_kind="iu")
+    K = int(y.max()) + 1 if y.size else 0
+    y = _check_labels(y, (X.shape[0], K))
+    model = torch.nn.utils.skip_init(torch.nn.Linear, X.shape[1], K, dtype=torch.float64)   # no global draw
+    with torch.no_grad():
+        model.bias.zero_()
+        model.weight.zero_()
+        if generator is not None:
+            model.weight.normal_(0.0, 0.01, generator=generator)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    config = FitConfig(epochs=int(steps), batch_size=len(yt), lr=lr, min_lr=lr)
+    fit(model, lambda m, batch: loss_fn(m(batch[0]), batch[1]), (Xt, yt), config,
+        torch.Generator().manual_seed(0) if generator is None else generator, progress=False)
     return model
