@@ -97,9 +97,11 @@ class Case:
 
 @dataclass(frozen=True)
 class Answer:
-    """What the student's function did with one case: ``kind`` is ``"returned"`` (then ``value``),
-    ``"raised"`` (then ``error``, ``"TypeError: ..."``), ``"not-done"`` or ``"reference"`` (it reached a
-    reference the grader removed)."""
+    """What the student's function did with one case.
+
+    ``kind`` is ``"returned"`` (then ``value``), ``"raised"`` (then ``error``, ``"TypeError: ..."``),
+    ``"not-done"`` or ``"reference"`` (it reached a reference the grader removed).
+    """
 
     kind: str
     value: Any = None
@@ -117,8 +119,10 @@ class CaseResult:
 
 @dataclass
 class Outcome:
-    """A judged case, as :attr:`Check.review` sees it: the case, the answer, the expected output and the
-    result (whose ``hint`` the review may extend)."""
+    """A judged case, as :attr:`Check.review` sees it.
+
+    The case, the answer, the expected output and the result (whose ``hint`` the review may extend).
+    """
 
     case: Case
     answer: Answer
@@ -127,6 +131,7 @@ class Outcome:
 
     @property
     def got(self) -> Any:
+        """The student's output, or ``None`` when the function did not return."""
         return self.answer.value if self.answer.kind == "returned" else None
 
 
@@ -197,6 +202,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
+        """Whether every case passed."""
         return self.status is Status.PASSED
 
     def report(self) -> str:
@@ -241,8 +247,10 @@ def _split_id(exercise_id: str) -> tuple[str, str]:
 
 
 def find_check(exercise_id: str) -> Check:
-    """The check of ``exercise_id`` (``"chNN.name"``), registered in the ``CHECKS`` list of one of the
-    modules ``coursekit.checks.chNN*``."""
+    """The check of ``exercise_id`` (``"chNN.name"``).
+
+    It is registered in the ``CHECKS`` list of one of the modules ``coursekit.checks.chNN*``.
+    """
     chapter, _ = _split_id(exercise_id)
     import coursekit.checks as pkg
 
@@ -368,8 +376,11 @@ def _default_judge(chk: Check, got, expected) -> str:
 # ----------------------------------------------------------------------------- the student's side, in process
 
 def answer_in_process(student: Callable, cases: list[Case], max_output_mb: float = MAX_OUTPUT_MB) -> list[Answer]:
-    """Run ``student`` on every case the way the sandbox does: inputs rebuilt from data, outputs sent
-    back as data (so a notebook sees exactly what the grader will)."""
+    """Run ``student`` on every case the way the sandbox does.
+
+    Inputs are rebuilt from data and outputs sent back as data, so a notebook sees exactly what the grader
+    will.
+    """
     trees, blobs = case_payload(cases)
     answers = []
     for args_tree, kwargs_tree in trees:
@@ -403,8 +414,10 @@ def _clip(text, n: int) -> str:
 # ----------------------------------------------------------------------------- in a notebook
 
 def run_check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResult:
-    """Run the check of ``exercise_id`` on ``student`` in this process; never raises for what the
-    student's code does."""
+    """Run the check of ``exercise_id`` on ``student`` in this process.
+
+    Never raises for what the student's code does.
+    """
     points = float(points)
     chk = find_check(exercise_id)
     if not callable(student):

@@ -146,8 +146,11 @@ def _type_name(v) -> str:
 
 
 def decode(tree, blobs: list[bytes], rebuild: bool = False):
-    """The value of an :func:`encode` tree. ``rebuild=True`` (the student's side) turns :class:`Seeded` into a
-    ``np.random.Generator`` and :class:`Tensor` into a torch tensor."""
+    """The value of an :func:`encode` tree.
+
+    ``rebuild=True`` (the student's side) turns :class:`Seeded` into a ``np.random.Generator`` and
+    :class:`Tensor` into a torch tensor.
+    """
     count = [0]
 
     def arr(i) -> np.ndarray:
@@ -304,8 +307,11 @@ def write_frame(fd: int, data: bytes) -> None:
 
 
 def read_frame(fd: int, max_bytes: int, deadline: float | None = None) -> bytes | None:
-    """Read one frame written by :func:`write_frame`; ``None`` at end of file or when ``deadline``
-    (``time.monotonic()``) passes. :class:`WireError` if the announced length exceeds ``max_bytes``."""
+    """Read one frame written by :func:`write_frame`.
+
+    Returns ``None`` at end of file or when ``deadline`` (``time.monotonic()``) passes; raises
+    :class:`WireError` if the announced length exceeds ``max_bytes``.
+    """
     import os
     import select
     import time

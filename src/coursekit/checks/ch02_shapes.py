@@ -37,8 +37,11 @@ def _equalize_cases(rng: np.random.Generator):
 
 
 def _equalize_judge(case: Case, got, expected) -> str:
-    """Exact agreement with :func:`coursekit.image.intensity.equalize_hist` (OpenCV's convention);
-    an off-by-one is tolerated on at most 0.1 % of pixels (exact .5 ties rounded another way)."""
+    """Judge an equalised image: exact agreement with :func:`coursekit.image.intensity.equalize_hist`.
+
+    That is OpenCV's convention; an off-by-one is tolerated on at most 0.1 % of pixels (exact .5 ties
+    rounded another way).
+    """
     msg = compare_arrays(got, expected, atol=1.0)
     if not msg:
         g = np.asarray(got)

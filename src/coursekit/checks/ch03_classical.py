@@ -1,5 +1,6 @@
-"""Checks of Chapter 3's classical exercises: the softmax cross-entropy gradient, k-means++ seeding,
-average precision.
+"""Checks of Chapter 3's classical exercises.
+
+The softmax cross-entropy gradient, k-means++ seeding, average precision.
 
 Each check runs the student's function on seeded random inputs and on real data (the digits and
 breast-cancer sets shipped with scikit-learn); the judgement compares with the coursekit reference and

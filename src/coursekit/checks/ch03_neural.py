@@ -1,5 +1,6 @@
-"""Checks of Chapter 3's neural-network exercises: a linear layer's backward pass, batch-norm training forward,
-the LSTM cell.
+"""Checks of Chapter 3's neural-network exercises.
+
+A linear layer's backward pass, batch-norm training forward, the LSTM cell.
 
 Each check runs the student's function on seeded random inputs (and on rows of the digits data set for the
 linear layer); the judgement compares with the coursekit reference and names the typical mistake in its

@@ -27,6 +27,7 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub) -> None:
+    """Add the ``grade`` subcommand and its options to the ``coursekit`` argument parser."""
     p = sub.add_parser("grade", help="grade students' exercise notebooks against the master copies",
                        description="Grade exercise notebooks. A file argument is one student's notebook; a "
                                    "directory argument is one student (every notebook below it) and "
@@ -89,6 +90,7 @@ def _students(paths: list[Path]) -> tuple[list[Student], bool]:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Grade what ``args`` names, write the reports and return the exit status (see the module docstring)."""
     master_dir = args.master or _default_master()
     if master_dir is None or not master_dir.is_dir():
         print(f"coursekit grade: cannot find the master notebooks{f' in {master_dir}' if master_dir else ''}; "

@@ -83,6 +83,7 @@ class Submission:
 
     @property
     def cells(self) -> list[dict]:
+        """The notebook's cells (already checked against :data:`NOTEBOOK_SCHEMA`)."""
         return self.nb["cells"]
 
     def chapters(self) -> set[str]:

@@ -199,9 +199,11 @@ def _finish(item: _Item, answers, fail: dict, runtime: float) -> None:
 
 
 def _close_later(sb: Sandbox, closers: list) -> None:
-    """Kill a sandbox now and wait for its processes to be gone in the background (the next sandbox need
-    not wait); :func:`grade_students` joins every closer before it returns, so no report is written while
-    any process of any sandbox is left."""
+    """Kill a sandbox now and wait for its processes to be gone in the background.
+
+    The next sandbox need not wait; :func:`grade_students` joins every closer before it returns, so no
+    report is written while any process of any sandbox is left.
+    """
     if sb.proc.poll() is None:
         try:
             os.killpg(sb.proc.pid, 9)
@@ -415,7 +417,7 @@ def grade_students(students: list[Student], masters: MasterIndex, limits: Limits
 
 
 def _flag_similar(graded: list) -> None:
-    """copydetect flags: each exercise against the reference's source and against every classmate."""
+    """Add copydetect's flags: each exercise against the reference's source and against every classmate."""
     by_id: dict[str, dict[str, dict]] = {}
     owners: dict[str, str] = {}
     for report, nb, sub, master in graded:

@@ -88,8 +88,10 @@ def _run_exercise(job: dict, blobs: list[bytes], result_fd: int) -> None:
 
 
 def _seed(seed: int) -> None:
-    """Seed Python's, NumPy's legacy and — if it is loaded — torch's global generators (as
-    ``coursekit.seed_everything`` does, without importing torch for chapters that do not use it)."""
+    """Seed Python's, NumPy's legacy and — if it is loaded — torch's global generators.
+
+    As ``coursekit.seed_everything`` does, without importing torch for chapters that do not use it.
+    """
     import random
 
     import numpy as np
@@ -169,8 +171,11 @@ def _execute(job: dict, blobs: list[bytes], answers: list, out_blobs: list) -> d
 # ----------------------------------------------------------------------------- the server
 
 def _in_own_sandbox() -> bool:
-    """True only inside bubblewrap as an unprivileged user in a fresh PID namespace, where ``kill(-1)``
-    reaches nothing but the sandbox's own processes. Never true with ``--unsafe-no-sandbox``."""
+    """Whether this runs inside bubblewrap, unprivileged, in a fresh PID namespace.
+
+    Only there does ``kill(-1)`` reach nothing but the sandbox's own processes. Never true with
+    ``--unsafe-no-sandbox``.
+    """
     if os.environ.get("COURSEKIT_SANDBOX") != "bwrap" or os.geteuid() == 0:
         return False
     try:
@@ -266,6 +271,7 @@ def _serve_exercise(job: dict, blobs: list[bytes], base_vm: int, out_fd: int, in
 
 
 def main() -> None:
+    """Serve ``start`` and ``exercise`` requests on standard input until it closes."""
     in_fd, out_fd = os.dup(0), os.dup(1)
     for fd in (0, 1, 2):
         os.dup2(DEVNULL, fd)

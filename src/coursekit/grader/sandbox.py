@@ -70,6 +70,7 @@ class SandboxDied(RuntimeError):
 
 
 def isolation_text(unsafe: bool) -> str:
+    """One sentence for the reports: how student code was isolated in this run."""
     if unsafe:
         return "UNSAFE: no sandbox (--unsafe-no-sandbox): student code ran with the grader's identity and files"
     who = "a fresh unprivileged uid" if os.geteuid() == 0 else "a user namespace"
@@ -96,7 +97,7 @@ def _user_processes(uid: int) -> int:
 
 
 def _ro_binds(paths: list[tuple[Path, str]]) -> list[str]:
-    """bwrap arguments that bind each (source, destination) read-only, creating parents readable by all."""
+    """Return the bwrap arguments that bind each (source, destination) read-only, creating parents readable by all."""
     args, made = [], {"/"}
     for src, dest in paths:
         parents = list(Path(dest).parents)[::-1][1:]
@@ -162,8 +163,11 @@ def sandbox_command(package: Path, runner_dir: Path, limits: Limits, unsafe: boo
 
 
 def copy_font_cache(destination: Path) -> None:
-    """Copy matplotlib's font list (built once on this machine) for the runners: each sandbox starts with an
-    empty home, and rebuilding the list costs every submission about half a second."""
+    """Copy matplotlib's font list (built once on this machine) for the runners.
+
+    Each sandbox starts with an empty home, and rebuilding the list would cost every submission about half
+    a second.
+    """
     try:
         import matplotlib
 
@@ -257,8 +261,11 @@ class Sandbox:
             raise SandboxDied("the sandbox stopped") from None
 
     def _receive(self, deadline: float, watch: bool = True):
-        """The next frame, or ``None`` at the deadline; :class:`SandboxDied` if the sandbox is gone or the
-        memory watchdog fired (then ``self.memory_exceeded`` is set)."""
+        """Return the next frame, or ``None`` at the deadline.
+
+        Raises :class:`SandboxDied` if the sandbox is gone or the memory watchdog fired (then
+        ``self.memory_exceeded`` is set).
+        """
         fd = self.proc.stdout.fileno()
         import select
 

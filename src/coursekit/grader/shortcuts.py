@@ -31,15 +31,15 @@ def _dotted(node: ast.AST) -> str | None:
 
 
 def static_reference_uses(source: str, references: tuple[str, ...]) -> list[str]:
-    """The references that ``source`` imports or reaches by attribute (sorted dotted names).
+    r"""The references that ``source`` imports or reaches by attribute (sorted dotted names).
 
     Examples
     --------
     >>> static_reference_uses("from coursekit.metrics.image import mse as m", ("coursekit.metrics.image.mse",))
     ['coursekit.metrics.image.mse']
-    >>> static_reference_uses("def mse(a, b):\\n    return image.mse(a, b)", ("coursekit.metrics.image.mse",))
+    >>> static_reference_uses("def mse(a, b):\n    return image.mse(a, b)", ("coursekit.metrics.image.mse",))
     ['coursekit.metrics.image.mse']
-    >>> static_reference_uses("def mse(a, b):\\n    return ((a - b) ** 2).mean()", ("coursekit.metrics.image.mse",))
+    >>> static_reference_uses("def mse(a, b):\n    return ((a - b) ** 2).mean()", ("coursekit.metrics.image.mse",))
     []
     """
     try:

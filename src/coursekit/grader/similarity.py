@@ -43,6 +43,7 @@ class Fingerprints:
         self._boiler = list(_fingerprint(self.stub).hashes) if self.stub.strip() else []
 
     def of(self, code: str):
+        """The fingerprints of ``code``, or ``None`` when it cannot be tokenised."""
         try:
             return _fingerprint(code, self._boiler)
         except Exception:           # code pygments cannot tokenise: nothing to compare

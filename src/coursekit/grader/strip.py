@@ -59,8 +59,10 @@ def _names_used(node: ast.AST) -> set[str]:
 
 
 def strip_source(source: str, module: str, names: set[str]) -> str:
-    """``source`` of ``module`` with the bodies of the top-level functions / classes ``names`` removed, and
-    of the private helpers (``_name``) that only removed code uses."""
+    """Return ``source`` of ``module`` with the bodies of the top-level functions / classes ``names`` removed.
+
+    The private helpers (``_name``) that only removed code uses lose their bodies too.
+    """
     tree = ast.parse(source)
     defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     missing = names - set(defs)

@@ -56,11 +56,14 @@ class Master:
     sha256: str = ""
 
     def cell(self, cell_id: str) -> dict:
+        """The master's cell with this cell id."""
         return next(c for c in self.nb["cells"] if c.get("id") == cell_id)
 
     def setup_sources(self) -> list[str]:
-        """The code that runs before every exercise: the cells tagged ``setup`` if there are any,
-        else every code cell before the first exercise cell."""
+        """The code that runs before every exercise.
+
+        The cells tagged ``setup`` if there are any, else every code cell before the first exercise cell.
+        """
         code = [c for c in self.nb["cells"] if c["cell_type"] == "code"]
         tagged = [c for c in code if "setup" in _tags(c)]
         if tagged:
@@ -73,8 +76,10 @@ class Master:
         return out
 
     def function_name(self, spec) -> str:
-        """The name of the student's function, read from the master's check cell
-        ``grading.check("chNN.name", <function>, points=...)``."""
+        """The name of the student's function, read from the master's check cell.
+
+        The check cell reads ``grading.check("chNN.name", <function>, points=...)``.
+        """
         tree = ast.parse(_source(self.cell(spec.check_cell)))
         for node in ast.walk(tree):
             if (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[1], ast.Name)
@@ -83,6 +88,7 @@ class Master:
         raise ValueError(f"the master check cell of {spec.exercise_id} names no function.")
 
     def exercise_source(self, spec) -> str:
+        """The master's (solved) exercise cell of ``spec``."""
         return _source(self.cell(spec.exercise_cell))
 
 
@@ -143,15 +149,15 @@ def _bound_and_used(stmt: ast.stmt) -> tuple[set[str], set[str]] | None:
 
 
 def needed_definitions(earlier: list[str], current: str) -> str:
-    """The definitions of the ``earlier`` cells that the ``current`` cell needs, transitively, in order.
+    r"""The definitions of the ``earlier`` cells that the ``current`` cell needs, transitively, in order.
 
     Kept: imports, functions, classes and assignments to plain names, and only those whose names the
     current cell (or another kept definition) uses. A cell that does not parse contributes nothing.
 
     Examples
     --------
-    >>> earlier = ["import time\\nclass Slow:\\n    time.sleep(99)\\n\\ndef mse(a, b):\\n    return ((a - b)**2).mean()"]
-    >>> print(needed_definitions(earlier, "def psnr(a, b):\\n    return -10 * np.log10(mse(a, b))"))
+    >>> earlier = ["import time\nclass Slow:\n    time.sleep(99)\n\ndef mse(a, b):\n    return ((a - b)**2).mean()"]
+    >>> print(needed_definitions(earlier, "def psnr(a, b):\n    return -10 * np.log10(mse(a, b))"))
     def mse(a, b):
         return ((a - b) ** 2).mean()
     """
