@@ -235,6 +235,35 @@ def test_every_coursekit_module_is_in_the_api_reference():
     assert modules <= documented, f"modules missing from book/api.md: {sorted(modules - documented)}"
 
 
+EXERCISE_NOTEBOOKS = solution_notebooks() + sorted((ROOT / "exercises").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", EXERCISE_NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_exercise_equation_references_resolve_in_the_chapter(path):
+    """Exercise notebooks open in plain Jupyter: they cite "Eq. (2.32) in the chapter", with the label the number
+    stands for in a comment, and the number must be that equation's position in the chapter (what Sphinx shows)."""
+    text = "\n".join(_src(c) for c in load_notebook(path)["cells"] if c["cell_type"] == "markdown")
+    assert "{eq}`" not in text and "{ref}`" not in text, f"{path.name}: MyST roles do not render in Jupyter"
+    bad = booklabels.unresolved_plain_references({path.name: text}, booklabels.equation_numbers())
+    assert not bad, "\n".join(bad)
+
+
+def test_exercise_equation_reference_checker_catches_wrong_numbers():
+    numbers = booklabels.equation_numbers()
+    (chapter, number), label = next(iter(sorted(numbers.items())))
+    other = numbers[(chapter, number + 1)]
+    good = f"Eq. ({chapter}.{number})<!-- {label} --> in the chapter"
+    assert booklabels.unresolved_plain_references({"good": good}, numbers) == []
+    texts = {"missing": f"Eq. ({chapter}.999)<!-- {label} -->",
+             "no-chapter": "Eq. (99.1)<!-- eq-x -->",
+             "unlabelled": f"Eqs. ({chapter}.{number})<!-- {label} --> and ({chapter}.{number + 1})",
+             "drifted": f"Eq. ({chapter}.{number})<!-- {other} -->"}
+    bad = booklabels.unresolved_plain_references(texts, numbers)
+    assert [b.split(":")[0] for b in bad] == ["missing", "no-chapter", "unlabelled", "drifted"], bad
+    fixed = booklabels.renumber_plain_references(texts["drifted"], numbers)
+    assert booklabels.unresolved_plain_references({"fixed": fixed}, numbers) == []
+
+
 def test_api_pages_are_up_to_date():
     """book/api.md (per package) and book/api_by_chapter.md (per chapter, from the back-links) are generated."""
     import make_api

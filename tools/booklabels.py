@@ -234,3 +234,76 @@ def module_of_path(path: Path) -> str:
     rel = path.resolve().relative_to(SRC.parent).with_suffix("")
     parts = rel.parts[:-1] if rel.parts[-1] == "__init__" else rel.parts
     return ".".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Plain-text equation references in the exercise notebooks. Students open those in plain Jupyter, where MyST
+# roles do not render, so they cite "Eq. (2.32) in the chapter" and carry the label the number stands for in
+# an invisible comment: ``Eq. (2.32)<!-- eq-dct-matrix -->``. The number is the equation's position among
+# the chapter's labelled equations (what Sphinx displays); the comment lets a test notice when it drifts.
+
+PLAIN_RUN = re.compile(r"\bEqs?\.\s*((?:(?:,\s*|\s*and\s*)?\(\d+\.\d+\)(?:<!--\s*[\w.-]+\s*-->)?)+)")
+PLAIN_ONE = re.compile(r"\((\d+)\.(\d+)\)(?:<!--\s*([\w.-]+)\s*-->)?")
+
+
+def plain_equation_references(text: str) -> list[tuple[int, int, str | None, str]]:
+    """``(chapter, number, label or None, as written)`` for every "Eq. (N.k)" / "Eqs. (N.k) and (N.j)"."""
+    return [(int(m.group(1)), int(m.group(2)), m.group(3), m.group(0))
+            for run in PLAIN_RUN.finditer(text) for m in PLAIN_ONE.finditer(run.group(1))]
+
+
+def equation_numbers(pages: list[Page] | None = None) -> dict[tuple[int, int], str]:
+    """``(chapter, number) -> label`` for every labelled equation of every chapter."""
+    pages = pages if pages is not None else [parse_page(p) for p in chapter_paths()]
+    return {(e.chapter, e.number): e.label for p in pages if p.chapter for e in p.equations}
+
+
+def unresolved_plain_references(texts: dict[str, str], numbers: dict[tuple[int, int], str]) -> list[str]:
+    """Plain-text equation references that name no equation, or not the one their label comment says."""
+    bad = []
+    for where, text in texts.items():
+        for chapter, number, label, written in plain_equation_references(text):
+            actual = numbers.get((chapter, number))
+            if actual is None:
+                bad.append(f"{where}: {written} is not an equation of Chapter {chapter}")
+            elif label is None:
+                bad.append(f"{where}: {written} needs the label it stands for: ({chapter}.{number})<!-- {actual} -->")
+            elif label != actual:
+                bad.append(f"{where}: {written} but ({chapter}.{number}) is {actual}; "
+                           "run python tools/booklabels.py --renumber-exercises")
+    return bad
+
+
+def renumber_plain_references(text: str, numbers: dict[tuple[int, int], str]) -> str:
+    """Rewrite every ``(N.k)<!-- label -->`` with the label's current number."""
+    where = {label: key for key, label in numbers.items()}
+
+    def fix(m: re.Match) -> str:
+        if m.group(3) not in where:
+            return m.group(0)
+        chapter, number = where[m.group(3)]
+        return f"({chapter}.{number})<!-- {m.group(3)} -->"
+
+    return PLAIN_ONE.sub(fix, text)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--renumber-exercises"]:
+        sys.exit("usage: python tools/booklabels.py --renumber-exercises   (then: make exercises)")
+    numbers = equation_numbers()
+    for path in sorted((ROOT / "solutions").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        changed = False
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "markdown":
+                src = cell["source"]
+                text = "".join(src) if isinstance(src, list) else src
+                new = renumber_plain_references(text, numbers)
+                if new != text:
+                    cell["source"] = new.splitlines(keepends=True) if isinstance(src, list) else new
+                    changed = True
+        if changed:
+            path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+            print(f"rewrote {path.relative_to(ROOT)}")
