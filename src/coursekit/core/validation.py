@@ -35,6 +35,8 @@ def _describe(x) -> str:
 def check_array(x, name: str, ndim=None, dtype_kind: str | None = None, shape=None) -> np.ndarray:
     """Check that ``x`` is an ndarray with the given ndim, dtype kind and shape.
 
+    Float and complex arrays must also be finite (no NaN, no infinity).
+
     Parameters
     ----------
     x : object
@@ -52,6 +54,15 @@ def check_array(x, name: str, ndim=None, dtype_kind: str | None = None, shape=No
     -------
     ndarray
         ``x`` itself (not copied).
+
+    Examples
+    --------
+    >>> check_array(np.zeros((2, 3)), "X", ndim=2, dtype_kind="f", shape=(None, 3)).shape
+    (2, 3)
+    >>> check_array([1, 2], "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X must be a NumPy array, got a list; wrap it with np.asarray(...).
     """
     if not isinstance(x, np.ndarray):
         raise ValueError(f"{name} must be a NumPy array, got {_describe(x)}; wrap it with np.asarray(...).")
@@ -78,8 +89,33 @@ def as_gray_image(image, name: str = "image") -> np.ndarray:
     """Validate a 2-D grey image of any real dtype (bool, integer or float) and return it unchanged.
 
     The library's dtype rule (CONTRIBUTING.md, "Conventions"): every function that takes a grey image
-    accepts bool (as 0 and 1), any integer and any float dtype. Raises a ``ValueError`` for colour
-    images, batches, empty arrays, complex arrays and non-finite values.
+    accepts bool (as 0 and 1), any integer and any float dtype.
+
+    Parameters
+    ----------
+    image : (H, W) ndarray of bool, int or float
+        The image, finite and not empty.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    (H, W) ndarray
+        ``image`` itself.
+
+    Raises
+    ------
+    ValueError
+        For colour images, batches, empty arrays, complex arrays and non-finite values.
+
+    Examples
+    --------
+    >>> as_gray_image(np.zeros((4, 5), dtype=np.uint8)).shape
+    (4, 5)
+    >>> as_gray_image(np.zeros((4, 5, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: image must be a 2-D grey image, got a colour image of shape (4, 5, 3); convert it first, e.g. with coursekit.data.rgb_to_gray(...).
     """
     if isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[-1] in (3, 4):
         raise ValueError(
@@ -93,12 +129,54 @@ def as_gray_image(image, name: str = "image") -> np.ndarray:
 
 
 def as_float_image(image, name: str = "image") -> np.ndarray:
-    """Validate a grey image and return it as float64 (a copy only when needed)."""
+    """Validate a grey image and return it as float64 (a copy only when needed).
+
+    Parameters
+    ----------
+    image : (H, W) ndarray of bool, int or float
+        The image (see :func:`as_gray_image`).
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    (H, W) ndarray of float64
+        The same values; ``image`` itself when it is float64 already.
+
+    Examples
+    --------
+    >>> as_float_image(np.array([[0, 255]], dtype=np.uint8))
+    array([[  0., 255.]])
+    """
     return as_gray_image(image, name).astype(np.float64, copy=False)
 
 
 def as_uint8_image(image, name: str = "image") -> np.ndarray:
-    """Validate a 2-D uint8 grey image (the 0..255 convention of OpenCV)."""
+    """Validate a 2-D uint8 grey image (the 0..255 convention of OpenCV).
+
+    For the algorithms that model an 8-bit pipeline (histogram equalisation, Otsu, JPEG).
+
+    Parameters
+    ----------
+    image : (H, W) ndarray of uint8
+        The image.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    (H, W) ndarray of uint8
+        ``image`` itself.
+
+    Examples
+    --------
+    >>> as_uint8_image(np.zeros((2, 2), dtype=np.uint8)).dtype
+    dtype('uint8')
+    >>> as_uint8_image(np.zeros((2, 2)))
+    Traceback (most recent call last):
+    ...
+    ValueError: image must be uint8 with values 0..255, got dtype float64; use coursekit.data.to_uint8(...) to convert a float image in [0, 1].
+    """
     as_gray_image(image, name)
     if image.dtype != np.uint8:
         raise ValueError(
@@ -109,7 +187,31 @@ def as_uint8_image(image, name: str = "image") -> np.ndarray:
 
 
 def check_odd_size(k, name: str = "ksize", minimum: int = 1) -> int:
-    """Check that a kernel size is an odd integer >= ``minimum`` and return it."""
+    """Check that a kernel size is an odd integer >= ``minimum`` and return it.
+
+    Parameters
+    ----------
+    k : int
+        The size to check.
+    name : str
+        The argument's name, used in the error message.
+    minimum : int
+        The smallest allowed size.
+
+    Returns
+    -------
+    int
+        ``k`` as a Python int.
+
+    Examples
+    --------
+    >>> check_odd_size(5)
+    5
+    >>> check_odd_size(4)
+    Traceback (most recent call last):
+    ...
+    ValueError: ksize must be an odd integer >= 1 so the kernel has a centre pixel, got 4.
+    """
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
         raise ValueError(f"{name} must be an integer, got {k!r}.")
     k = int(k)
@@ -121,7 +223,28 @@ def check_odd_size(k, name: str = "ksize", minimum: int = 1) -> int:
 
 
 def check_positive(value, name: str) -> float:
-    """Check that a scalar is a finite number > 0 and return it as float."""
+    """Check that a scalar is a finite number > 0 and return it as float.
+
+    Parameters
+    ----------
+    value : float
+        The number to check (a bool is refused).
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_positive(2, "sigma")
+    2.0
+    >>> check_positive(0, "sigma")
+    Traceback (most recent call last):
+    ...
+    ValueError: sigma must be > 0, got 0.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     if value <= 0:
@@ -130,7 +253,24 @@ def check_positive(value, name: str) -> float:
 
 
 def check_nonnegative(value, name: str) -> float:
-    """Check that a scalar is a finite number >= 0 and return it as float."""
+    """Check that a scalar is a finite number >= 0 and return it as float.
+
+    Parameters
+    ----------
+    value : float
+        The number to check (a bool is refused).
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_nonnegative(0, "weight_decay")
+    0.0
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     if value < 0:
@@ -139,7 +279,29 @@ def check_nonnegative(value, name: str) -> float:
 
 
 def check_in_range(x: np.ndarray, lo: float, hi: float, name: str = "image") -> np.ndarray:
-    """Check that every value of ``x`` lies in ``[lo, hi]``."""
+    """Check that every value of ``x`` lies in ``[lo, hi]``.
+
+    Parameters
+    ----------
+    x : ndarray
+        The values to check.
+    lo, hi : float
+        The inclusive bounds.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    ndarray
+        ``x`` itself.
+
+    Examples
+    --------
+    >>> check_in_range(np.array([0.0, 1.5]), 0.0, 1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: image must have values in [0.0, 1.0], got range [0, 1.5].
+    """
     if x.size and (x.min() < lo or x.max() > hi):
         raise ValueError(
             f"{name} must have values in [{lo}, {hi}], got range [{x.min():.4g}, {x.max():.4g}]."
@@ -148,7 +310,27 @@ def check_in_range(x: np.ndarray, lo: float, hi: float, name: str = "image") -> 
 
 
 def check_choice(value, name: str, choices) -> str:
-    """Check that ``value`` is one of ``choices``."""
+    """Check that ``value`` is one of ``choices``.
+
+    Parameters
+    ----------
+    value : object
+        The value to check.
+    name : str
+        The argument's name, used in the error message.
+    choices : collection
+        The allowed values.
+
+    Returns
+    -------
+    object
+        ``value`` itself.
+
+    Examples
+    --------
+    >>> check_choice("reflect", "mode", {"zero", "reflect", "replicate", "wrap"})
+    'reflect'
+    """
     if value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}.")
     return value
@@ -157,7 +339,27 @@ def check_choice(value, name: str, choices) -> str:
 def check_int(value, name: str, minimum: int | None = 1, maximum: int | None = None) -> int:
     """Check that ``value`` is an integer (not a bool) in ``[minimum, maximum]`` and return it as ``int``.
 
-    ``minimum=None`` or ``maximum=None`` leave that side open.
+    Parameters
+    ----------
+    value : int
+        The number to check; NumPy integers are accepted.
+    name : str
+        The argument's name, used in the error message.
+    minimum, maximum : int or None
+        The inclusive bounds; None leaves that side open.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> check_int(np.int64(3), "epochs")
+    3
+    >>> check_int(0, "epochs")
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be an integer >= 1, got 0.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be an integer, got {value!r}.")
@@ -177,6 +379,24 @@ def check_pair(value, name: str, minimum: int = 0) -> tuple[int, int]:
     """Accept an integer ``k`` or a pair ``(a, b)`` of integers ``>= minimum``; return a pair.
 
     The rule of ``torch.nn.Conv2d``'s ``kernel_size``, ``stride``, ``padding`` and ``dilation``.
+
+    Parameters
+    ----------
+    value : int or (int, int)
+        One integer for both axes, or one per axis.
+    name : str
+        The argument's name, used in the error message.
+    minimum : int
+        The smallest allowed integer.
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    >>> check_pair(3, "kernel_size"), check_pair((3, 5), "kernel_size")
+    ((3, 3), (3, 5))
     """
     pair = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
     if (not isinstance(pair, (tuple, list)) or len(pair) != 2
@@ -186,7 +406,26 @@ def check_pair(value, name: str, minimum: int = 0) -> tuple[int, int]:
 
 
 def check_fraction(value, name: str, lo: float = 0.0, hi: float = 1.0) -> float:
-    """Check that ``value`` is a finite real number in ``[lo, hi]`` and return it as float."""
+    """Check that ``value`` is a finite real number in ``[lo, hi]`` and return it as float.
+
+    Parameters
+    ----------
+    value : float
+        The number to check (a bool is refused).
+    name : str
+        The argument's name, used in the error message.
+    lo, hi : float
+        The inclusive bounds.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> check_fraction(0.25, "test_size")
+    0.25
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
     if not lo <= value <= hi:
@@ -195,7 +434,26 @@ def check_fraction(value, name: str, lo: float = 0.0, hi: float = 1.0) -> float:
 
 
 def check_count_range(value, name: str, minimum: int = 0) -> tuple[int, int]:
-    """Accept ``k`` or ``(lo, hi)`` (inclusive) and return ``(lo, hi)`` with ``minimum <= lo <= hi``."""
+    """Accept ``k`` or ``(lo, hi)`` (inclusive) and return ``(lo, hi)`` with ``minimum <= lo <= hi``.
+
+    Parameters
+    ----------
+    value : int or (int, int)
+        A count, or the inclusive range to draw a count from.
+    name : str
+        The argument's name, used in the error message.
+    minimum : int
+        The smallest allowed count.
+
+    Returns
+    -------
+    (int, int)
+
+    Examples
+    --------
+    >>> check_count_range(2, "n_people"), check_count_range((1, 3), "n_people")
+    ((2, 2), (1, 3))
+    """
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         lo = hi = int(value)
     else:
@@ -211,7 +469,26 @@ def check_count_range(value, name: str, minimum: int = 0) -> tuple[int, int]:
 
 
 def check_names(names, name: str, allowed) -> tuple[str, ...]:
-    """Check a non-empty sequence of names, each one of ``allowed``; a single string is one name."""
+    """Check a non-empty sequence of names, each one of ``allowed``; a single string is one name.
+
+    Parameters
+    ----------
+    names : str or sequence of str
+        The names to check.
+    name : str
+        The argument's name, used in the error message.
+    allowed : collection of str
+        The known names.
+
+    Returns
+    -------
+    tuple of str
+
+    Examples
+    --------
+    >>> check_names("circle", "shapes", ("circle", "square"))
+    ('circle',)
+    """
     if isinstance(names, str):
         names = (names,)
     names = tuple(names)
@@ -224,7 +501,29 @@ def check_names(names, name: str, allowed) -> tuple[str, ...]:
 
 
 def check_rng(rng, name: str = "rng") -> np.random.Generator:
-    """Check that ``rng`` is a ``np.random.Generator``: the only source of NumPy randomness coursekit takes."""
+    """Check that ``rng`` is a ``np.random.Generator``: the only source of NumPy randomness coursekit takes.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+        The generator to check.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    np.random.Generator
+        ``rng`` itself.
+
+    Examples
+    --------
+    >>> check_rng(np.random.default_rng(0)) is not None
+    True
+    >>> check_rng(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: rng must be a np.random.Generator, got int; create one with np.random.default_rng(seed).
+    """
     if not isinstance(rng, np.random.Generator):
         raise ValueError(
             f"{name} must be a np.random.Generator, got {type(rng).__name__}; "
@@ -238,6 +537,24 @@ def check_generator(generator, name: str = "generator"):
 
     coursekit never draws from torch's global generator behind the caller's back (see CONTRIBUTING.md,
     "Randomness").
+
+    Parameters
+    ----------
+    generator : torch.Generator
+        The generator to check.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    torch.Generator
+        ``generator`` itself.
+
+    Examples
+    --------
+    >>> import torch
+    >>> check_generator(torch.Generator().manual_seed(0)).initial_seed()
+    0
     """
     import torch  # local: the NumPy chapters do not need torch
 
