@@ -16,6 +16,7 @@ from coursekit.metrics.classification import (
     average_precision,
     average_precision_11pt,
 )
+from coursekit.metrics.depth import abs_rel, sq_rel, rmse, rmse_log, delta_accuracy, depth_metrics
 from coursekit.metrics.detection import (
     match_detections,
     detection_pr_curve,
@@ -26,6 +27,15 @@ from coursekit.metrics.detection import (
     COCO_STAT_NAMES,
 )
 from coursekit.metrics.image import mse, psnr, ssim
+from coursekit.metrics.segmentation import (
+    confusion_matrix,
+    iou_per_class,
+    mean_iou,
+    dice_per_class,
+    dice_from_iou,
+    pixel_accuracy,
+    panoptic_quality,
+)
 
 __all__ = [
     "confusion_counts",
@@ -37,6 +47,12 @@ __all__ = [
     "precision_recall_curve",
     "average_precision",
     "average_precision_11pt",
+    "abs_rel",
+    "sq_rel",
+    "rmse",
+    "rmse_log",
+    "delta_accuracy",
+    "depth_metrics",
     "match_detections",
     "detection_pr_curve",
     "ap_all_points",
@@ -47,4 +63,11 @@ __all__ = [
     "mse",
     "psnr",
     "ssim",
+    "confusion_matrix",
+    "iou_per_class",
+    "mean_iou",
+    "dice_per_class",
+    "dice_from_iou",
+    "pixel_accuracy",
+    "panoptic_quality",
 ]

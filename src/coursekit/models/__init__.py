@@ -14,6 +14,7 @@ from coursekit.models.tiny_detector import (
     detect,
     train_tiny_detector,
 )
+from coursekit.models.unet import UNetConfig, UNet
 from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
 from coursekit.models.vgg import VGGConfig, VGGSketch
 
@@ -33,6 +34,8 @@ __all__ = [
     "tiny_detector_loss",
     "detect",
     "train_tiny_detector",
+    "UNetConfig",
+    "UNet",
     "count_parameters",
     "count_weight_layers",
     "init_parameters_",
