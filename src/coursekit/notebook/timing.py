@@ -16,6 +16,20 @@ __all__ = ["median_time", "median_ms", "median_times_interleaved"]
 def median_time(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
     """Median wall-clock time of ``fn()`` in seconds, over ``repeats`` calls after ``warmup`` calls.
 
+    Parameters
+    ----------
+    fn : callable
+        Called with no arguments.
+    repeats : int
+        Timed calls.
+    warmup : int
+        Untimed calls first (caches, lazy imports, JIT warm-up).
+
+    Returns
+    -------
+    float
+        The median duration of one call, in seconds.
+
     Examples
     --------
     >>> median_time(lambda: sum(range(1000)), repeats=3) > 0
@@ -34,7 +48,27 @@ def median_time(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> 
 
 
 def median_ms(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
-    """:func:`median_time` in milliseconds."""
+    """:func:`median_time` in milliseconds.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with no arguments.
+    repeats : int
+        Timed calls.
+    warmup : int
+        Untimed calls first.
+
+    Returns
+    -------
+    float
+        The median duration of one call, in milliseconds.
+
+    Examples
+    --------
+    >>> median_ms(lambda: None, repeats=3) < 1000
+    True
+    """
     return 1e3 * median_time(fn, repeats, warmup)
 
 
@@ -46,6 +80,22 @@ def median_times_interleaved(fns: list[Callable[[], object]], repeats: int = 25,
     to the next function; rounds repeat until each function has run ``repeats`` times. Alternating the
     blocks exposes every function to the same drift in machine load, so the *ratios* of the medians
     are fairer than timing each function once in its own long block.
+
+    Parameters
+    ----------
+    fns : list of callable
+        The functions to compare, each called with no arguments.
+    repeats : int
+        Timed calls of each function.
+    block : int
+        Consecutive calls of one function before moving to the next.
+    warmup : int
+        Untimed calls of each function first.
+
+    Returns
+    -------
+    list of float
+        The median duration of one call of each function, in seconds, in the order of ``fns``.
 
     Examples
     --------

@@ -16,7 +16,28 @@ __all__ = ["figure_to_png", "figure_widget", "frame_slider", "render_frames"]
 
 
 def figure_to_png(fig, dpi: int = 80) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
+    """Render a matplotlib figure to PNG bytes and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure; it is closed afterwards, so a notebook does not show it a second time.
+    dpi : int
+        Resolution of the PNG.
+
+    Returns
+    -------
+    bytes
+        The PNG file, cropped to the drawn area (``bbox_inches="tight"``).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(); _ = ax.plot([0, 1], [0, 1])
+    >>> figure_to_png(fig)[1:4]           # the PNG signature
+    b'PNG'
+    """
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
@@ -29,6 +50,30 @@ def figure_widget(fig, alt: str, width: str = "560px", dpi: int = 80):
     """A matplotlib figure as an ``ipywidgets.HTML`` image with alt text, to sit beside a slider.
 
     ``ipywidgets.Image`` has no alt attribute; an ``<img>`` with a data URL does.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed afterwards).
+    alt : str
+        What the figure shows, for readers who cannot see it (required, not blank).
+    width : str
+        CSS maximum width of the image.
+    dpi : int
+        Resolution of the PNG.
+
+    Returns
+    -------
+    ipywidgets.HTML
+        An ``<img>`` holding the PNG as a data URL.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> 'alt="An empty plot"' in figure_widget(fig, "An empty plot").value
+    True
     """
     import base64
     import html as html_lib
@@ -51,6 +96,22 @@ def render_frames(draw: Callable, values: Sequence, dpi: int = 80, figsize=(8, 3
         ``draw(fig, value)`` fills the (empty) figure for one slider position.
     values : sequence
         The slider's positions.
+    dpi : int
+        Resolution of each PNG.
+    figsize : (float, float)
+        Size of each figure in inches.
+
+    Returns
+    -------
+    list of bytes
+        One PNG per value, in order (the ``frames`` of :func:`frame_slider`).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> frames = render_frames(lambda fig, s: fig.add_subplot().set_title(f"sigma = {s}"), [1, 2, 4])
+    >>> len(frames), frames[0][1:4]
+    (3, b'PNG')
     """
     import matplotlib.pyplot as plt
 
@@ -91,6 +152,14 @@ def frame_slider(frames: Sequence[bytes], labels: Sequence, description: str = "
     -----
     Each frame is an ``ipywidgets.HTML`` holding an ``<img>`` with a data URL, because
     ``ipywidgets.Image`` has no alt attribute; a screen reader then describes every frame.
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> frames = render_frames(lambda fig, s: fig.add_subplot().set_title(f"sigma = {s}"), [1, 2])
+    >>> box = frame_slider(frames, [1, 2], description="sigma")
+    >>> type(box).__name__, len(box.children)
+    ('VBox', 2)
     """
     import base64
     import html as html_lib
