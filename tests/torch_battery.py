@@ -36,7 +36,7 @@ class TorchOp:
 
     name: str
     make: Callable[[torch.Generator], tuple]       # the op's positional inputs, float64, from a seeded generator
-    op: Callable                                   # op(*inputs) -> Tensor (a function, or a model's __call__)
+    op: Callable                                   # op(*inputs) -> Tensor or ndarray (a function, or a module)
     shape: tuple | Callable[[tuple], tuple]        # the expected output shape, or shape(inputs)
     bad: list = field(default_factory=list)        # [(call: () -> None, words in the ValueError), ...]
     grad: tuple[int, ...] | None = None            # indices of the inputs gradcheck perturbs (None: no gradcheck)
@@ -91,7 +91,7 @@ def run_check(op: TorchOp, check: str) -> None:
     if check == "shape":
         out = op.op(*inputs)
         assert tuple(out.shape) == _shape(op, inputs), f"{op.name}: output shape {tuple(out.shape)}"
-        assert out.dtype == torch.float64, f"{op.name}: float64 in should give float64 out, got {out.dtype}"
+        assert out.dtype in (torch.float64, np.float64), f"{op.name}: float64 out expected, got {out.dtype}"
         if op.numel is not None:
             n = sum(p.numel() for p in op.op.parameters())
             assert n == op.numel, f"{op.name}: {n} parameters, the closed form says {op.numel}"

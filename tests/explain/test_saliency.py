@@ -11,11 +11,13 @@ from scipy.stats import spearmanr
 from skimage.data import camera, coins
 from skimage.metrics import structural_similarity
 from torch import nn
+from torch_battery import TorchOp, battery, randn, run_check
 
 from coursekit import explain
 from coursekit import training
 from coursekit import data as ckdata
 from coursekit.metrics import image as image_metrics
+from coursekit.models import SmallCNN, SmallCNNConfig, init_parameters_
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -36,8 +38,7 @@ def trained():
 
 
 def _linear_model():
-    torch.manual_seed(0)
-    return nn.Sequential(nn.Flatten(), nn.Linear(2 * 5 * 6, 4)).double()
+    return init_parameters_(nn.Sequential(nn.Flatten(), nn.Linear(2 * 5 * 6, 4)).double(), _gen(10))
 
 
 # ----------------------------------------------------------------------------- gradients
@@ -210,3 +211,58 @@ def test_grad_cam_and_smoothgrad_pass_the_randomisation_check_and_edges_fail_it(
     np.testing.assert_allclose(edges.ssim, 1.0)
     with pytest.raises(ValueError, match="mode"):
         explain.randomization_sanity_check(model, sobel_edges, x, _gen(2), mode="bottom-up")
+
+
+# ----------------------------------------------------------------------------- the torch battery
+# The explainers return NumPy maps of a model's gradients: the battery checks their shapes, bad input and an
+# independent reference (there is no function/module pair, and a map is not itself differentiated).
+
+_LIN = _linear_model()
+_W = _LIN[1].weight.detach().numpy().reshape(4, 2, 5, 6)          # ∂y_c/∂x = W[c] for every x
+_CNN = init_parameters_(SmallCNN(SmallCNNConfig(channels=(3, 4), num_classes=3)).double(), _gen(11)).eval()
+_T = torch.zeros(2, 2, 5, 6, dtype=torch.float64)
+
+
+def _grad_cam_by_hand(x, c):
+    A = _CNN.features(x).detach().requires_grad_(True)           # (B, 4, h, w)
+    logits = _CNN.head(A.mean(dim=(2, 3)))
+    (dA,) = torch.autograd.grad(logits[torch.arange(len(c)), c].sum(), A)
+    return torch.relu((dA.mean(dim=(2, 3))[:, :, None, None] * A).sum(1))   # (B, h, w)
+
+
+def _cv2_resize(maps, size):
+    import cv2                                                     # INTER_LINEAR = half-pixel-centre bilinear
+    return np.stack([cv2.resize(m, size[::-1], interpolation=cv2.INTER_LINEAR) for m in maps])
+
+
+OPS = [
+    TorchOp("gradient_saliency", lambda g: (randn(g, 3, 2, 5, 6),),
+            lambda x: explain.gradient_saliency(_LIN, x, [0, 2, 3]), (3, 5, 6),
+            bad=[(lambda: explain.gradient_saliency(_LIN, _T[0]), "B, C, H, W"),
+                 (lambda: explain.gradient_saliency(_LIN, _T, target=4), "target must be a class")],
+            reference=lambda x: np.abs(_W[[0, 2, 3]]).max(axis=1), atol=1e-14,
+            why="a linear model's gradient is its weight row; float64 rounding only"),
+    TorchOp("smoothgrad", lambda g: (randn(g, 2, 2, 5, 6),),
+            lambda x: explain.smoothgrad(_LIN, x, _gen(1), target=1, n_samples=4, noise_level=0.3), (2, 5, 6),
+            bad=[(lambda: explain.smoothgrad(_LIN, _T, _gen(), n_samples=0), "n_samples"),
+                 (lambda: explain.smoothgrad(_LIN, _T, _gen(), noise_level=-1.0), "noise_level")],
+            reference=lambda x: np.abs(_W[[1, 1]]).max(axis=1), atol=1e-12,
+            why="every noisy copy of a linear model has the weight row as gradient; mean of 4 equal values"),
+    TorchOp("grad_cam", lambda g: (randn(g, 2, 1, 8, 8),),
+            lambda x: explain.grad_cam(_CNN, x, _CNN.features, [0, 2], normalize=False), (2, 4, 4),
+            bad=[(lambda: explain.grad_cam(_CNN, _T[:, :1, :4, :4], nn.ReLU()), "not called")],
+            reference=lambda x: _grad_cam_by_hand(x, torch.tensor([0, 2])), atol=1e-12,
+            why="float64, the same gradients obtained by hand"),
+    TorchOp("class_activation_map", lambda g: (randn(g, 2, 1, 8, 8),),
+            lambda x: explain.class_activation_map(_CNN, x, _CNN.features, _CNN.head, [1, 0]), (2, 4, 4),
+            reference=lambda x: torch.einsum("bk,bkij->bij", _CNN.head.weight[[1, 0]], _CNN.features(x)),
+            atol=1e-12, why="CAM = Σ_k w_k^c A^k written with einsum; float64"),
+    TorchOp("upsample_maps", lambda g: (randn(g, 3, 4, 5).numpy(),), lambda m: explain.upsample_maps(m, (8, 10)),
+            (3, 8, 10), reference=lambda m: _cv2_resize(m.astype(np.float32), (8, 10)), atol=1e-5,
+            why="OpenCV's bilinear in float32 (it has no float64 path here): ~1e-7 relative rounding"),
+]
+
+
+@pytest.mark.parametrize("op, check", battery(OPS))
+def test_torch_battery(op, check):
+    run_check(op, check)
