@@ -27,6 +27,7 @@ Generator                   Chapter  Returns
 ``fairness_scores``         18       group ``a (n,)``, label ``y (n,)``, ``score (n,)``
 ``shapes_scene``            5, 6     ``ShapesScene``: image, boxes, labels, masks, semantic, depth
 ``shapes_dataset``          5, 6     ``ShapesDataset``: stacked maps, per-image box/label/mask lists
+``shapes_detection_set``    5        ``images (B, H, W, 3)``, per-image ``boxes`` and ``labels`` lists
 ``shape_images``            17, 18   ``images (B, H, W[, 3])``, ``labels (B,)``, ``colors (B,)``
 ``stick_figures``           7        ``StickFigures``: image, keypoints (P, 13, 2), visibility
 ``sample_primitive``        8        ``points (N, 3)``, ``normals (N, 3)``, rotation ``(3, 3)``
@@ -49,7 +50,16 @@ Helpers: ``load_digits_split``, ``segment_distance``, ``random_rotation``, ``pri
 
 from coursekit.data.digits import DigitsSplit, load_digits_split
 from coursekit.data.fairness import fairness_scores
-from coursekit.data.figures import KEYPOINT_NAMES, SKELETON, StickFigures, stick_figures, segment_distance
+from coursekit.data.figures import (
+    KEYPOINT_NAMES,
+    SKELETON,
+    StickFigures,
+    stick_figures,
+    segment_distance,
+    StickFigureBatch,
+    stick_figure_batch,
+    stick_figure_crowd,
+)
 from coursekit.data.images import (
     IMAGE_NAMES,
     load_image,
@@ -78,6 +88,7 @@ from coursekit.data.shapes import (
     ShapesDataset,
     shapes_dataset,
     shape_images,
+    shapes_detection_set,
 )
 from coursekit.data.tabular import (
     blobs,
@@ -119,6 +130,9 @@ __all__ = [
     "StickFigures",
     "stick_figures",
     "segment_distance",
+    "StickFigureBatch",
+    "stick_figure_batch",
+    "stick_figure_crowd",
     "IMAGE_NAMES",
     "load_image",
     "rgb_to_gray",
@@ -148,6 +162,7 @@ __all__ = [
     "ShapesDataset",
     "shapes_dataset",
     "shape_images",
+    "shapes_detection_set",
     "blobs",
     "two_moons",
     "spirals",

@@ -34,7 +34,7 @@ from coursekit.detection.boxes import masks_to_boxes
 
 __all__ = [
     "SHAPE_NAMES", "COLOR_NAMES", "COLORS", "ShapesScene", "shapes_scene", "ShapesDataset", "shapes_dataset",
-    "shape_images",
+    "shape_images", "shapes_detection_set",
 ]
 
 #: Shape classes; every shape fits in the disc of radius 1.07 around its centre (in units of its radius).
