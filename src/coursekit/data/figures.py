@@ -45,6 +45,18 @@ SKELETON = ((0, 1), (0, 2), (1, 2), (1, 3), (3, 5), (2, 4), (4, 6),
 def segment_distance(px: np.ndarray, py: np.ndarray, a, b) -> np.ndarray:
     """Distance from points ``(px, py)`` (any shape) to the segment from ``a`` to ``b`` (2-vectors).
 
+    Parameters
+    ----------
+    px, py : ndarray of float
+        x and y coordinates of the points, of one shape (broadcastable).
+    a, b : (2,) array_like
+        The segment's end points ``(x, y)``.
+
+    Returns
+    -------
+    ndarray of float64
+        The Euclidean distance of every point to the nearest point of the segment, shaped like ``px``.
+
     Examples
     --------
     >>> float(segment_distance(np.array(1.0), np.array(1.0), (0, 0), (2, 0)))
@@ -105,6 +117,12 @@ class StickFigures:
     scale : (P,) ndarray of float64
         Person height in pixels (the OKS / PCK normaliser).
     limb_width : float
+
+    Examples
+    --------
+    >>> people = stick_figures(np.random.default_rng(0))
+    >>> people.image.shape, people.keypoints.shape[1:]
+    ((64, 64, 3), (13, 2))
     """
 
     image: np.ndarray

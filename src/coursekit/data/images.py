@@ -39,6 +39,11 @@ def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     -------
     (H, W) ndarray
         float64 in the same value range as the input.
+
+    Examples
+    --------
+    >>> rgb_to_gray(np.array([[[255, 0, 0], [255, 255, 255]]], dtype=np.uint8)).round(3)
+    array([[ 76.245, 255.   ]])
     """
     check_array(rgb, "rgb", ndim=3, dtype_kind="fiu")
     if rgb.shape[-1] not in (3, 4):
@@ -48,7 +53,23 @@ def rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
 
 
 def to_float(image: np.ndarray) -> np.ndarray:
-    """Convert a uint8 image (0..255) to float64 in [0, 1]; a float image is checked and copied."""
+    """Convert a uint8 image (0..255) to float64 in [0, 1]; a float image is checked and copied.
+
+    Parameters
+    ----------
+    image : ndarray of uint8, or of float in [0, 1]
+        Any shape (grey or colour).
+
+    Returns
+    -------
+    ndarray of float64 in [0, 1]
+        A new array of the same shape.
+
+    Examples
+    --------
+    >>> to_float(np.array([[0, 255]], dtype=np.uint8))
+    array([[0., 1.]])
+    """
     check_array(image, "image", dtype_kind="fiu")
     if image.dtype == np.uint8:
         return image.astype(np.float64) / 255.0
@@ -59,7 +80,23 @@ def to_float(image: np.ndarray) -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """Convert a float image in [0, 1] to uint8 (0..255) by rounding; uint8 passes through."""
+    """Convert a float image in [0, 1] to uint8 (0..255) by rounding; uint8 passes through.
+
+    Parameters
+    ----------
+    image : ndarray of float in [0, 1], or of uint8
+        Any shape (grey or colour).
+
+    Returns
+    -------
+    ndarray of uint8
+        A new array of the same shape.
+
+    Examples
+    --------
+    >>> to_uint8(np.array([[0.0, 0.5, 1.0]]))
+    array([[  0, 128, 255]], dtype=uint8)
+    """
     check_array(image, "image", dtype_kind="fu")
     if image.dtype == np.uint8:
         return image.copy()
@@ -124,6 +161,26 @@ def add_gaussian_noise(image: np.ndarray, sigma: float, rng: np.random.Generator
     """Add zero-mean Gaussian noise of standard deviation ``sigma`` (in the image's units), clipped.
 
     uint8 in → uint8 out (clipped to 0..255); float in [0, 1] → float clipped to [0, 1].
+
+    Parameters
+    ----------
+    image : ndarray of uint8, or of float in [0, 1]
+        Any shape.
+    sigma : float
+        Standard deviation of the noise, >= 0, in the image's units (e.g. 10 grey levels for uint8).
+    rng : np.random.Generator
+        Draws the noise.
+
+    Returns
+    -------
+    ndarray
+        A new noisy image, same shape and dtype.
+
+    Examples
+    --------
+    >>> noisy = add_gaussian_noise(np.full((4, 4), 128, dtype=np.uint8), 10.0, np.random.default_rng(0))
+    >>> noisy.dtype, noisy.shape
+    (dtype('uint8'), (4, 4))
     """
     check_array(image, "image", dtype_kind="fu")
     check_nonnegative(sigma, "sigma")
@@ -134,7 +191,28 @@ def add_gaussian_noise(image: np.ndarray, sigma: float, rng: np.random.Generator
 
 
 def add_salt_and_pepper(image: np.ndarray, amount: float, rng: np.random.Generator) -> np.ndarray:
-    """Set a fraction ``amount`` of pixels to black or white (half each) — impulse noise."""
+    """Set a fraction ``amount`` of pixels to black or white (half each) — impulse noise.
+
+    Parameters
+    ----------
+    image : (H, W) or (H, W, C) ndarray of uint8, or of float in [0, 1]
+        The image; a colour pixel is set on all its channels.
+    amount : float
+        Expected fraction of pixels hit, in [0, 1].
+    rng : np.random.Generator
+        Draws which pixels are hit.
+
+    Returns
+    -------
+    ndarray
+        A new image, same shape and dtype, with values 0 or the maximum (255 or 1.0) at the hit pixels.
+
+    Examples
+    --------
+    >>> noisy = add_salt_and_pepper(np.full((10, 10), 128, dtype=np.uint8), 0.2, np.random.default_rng(0))
+    >>> sorted(set(noisy.ravel().tolist()))
+    [0, 128, 255]
+    """
     check_array(image, "image", dtype_kind="fu")
     if not 0.0 <= amount <= 1.0:
         raise ValueError(f"amount must be a fraction in [0, 1], got {amount}.")

@@ -45,6 +45,11 @@ PRIMITIVE_SIZES = {
 def random_rotation(rng: np.random.Generator) -> np.ndarray:
     """A rotation matrix drawn uniformly from SO(3) (QR of a Gaussian matrix, signs fixed).
 
+    Parameters
+    ----------
+    rng : np.random.Generator
+        Draws the 3×3 Gaussian matrix.
+
     Returns
     -------
     (3, 3) ndarray of float64

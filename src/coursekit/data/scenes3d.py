@@ -60,6 +60,12 @@ class Scene:
         Fraction of light that reaches even shadowed or back-facing points.
     background : (3,) ndarray of float64
         Colour of rays that hit nothing (their depth is ``inf``).
+
+    Examples
+    --------
+    >>> scene = default_scene()
+    >>> scene.centers.shape, scene.radii.shape, scene.colors.shape
+    ((3, 3), (3,), (3, 3))
     """
 
     centers: np.ndarray
@@ -77,6 +83,11 @@ class Scene:
 def default_scene() -> Scene:
     """Three spheres (red, green, blue) resting on the ground near the origin.
 
+    Returns
+    -------
+    Scene
+        The same scene every call: radii 0.6, 0.4 and 0.35.
+
     Examples
     --------
     >>> default_scene().centers.shape
@@ -89,6 +100,18 @@ def default_scene() -> Scene:
 
 def random_scene(rng: np.random.Generator, n_spheres: int = 3) -> Scene:
     """Non-overlapping spheres of random radius and colour resting on the ground.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+        Draws the radii, positions and colours.
+    n_spheres : int
+        Number of spheres, >= 1.
+
+    Returns
+    -------
+    Scene
+        Every sphere touches the ground (centre height = radius) and no two overlap.
 
     Examples
     --------
@@ -207,6 +230,12 @@ class SceneViews:
         ``[[f, 0, W/2], [0, f, H/2], [0, 0, 1]]``.
     cameras : list of Camera
     scene : Scene
+
+    Examples
+    --------
+    >>> v = views(2, 16, 16, np.random.default_rng(0))
+    >>> v.images.shape, v.depths.shape, v.c2w.shape
+    ((2, 16, 16, 3), (2, 16, 16), (2, 4, 4))
     """
 
     images: np.ndarray

@@ -140,6 +140,12 @@ class ShapesScene:
         ``(x, y)`` centre of each shape.
     radii : (N,) ndarray of float64
     class_names : tuple of str
+
+    Examples
+    --------
+    >>> scene = shapes_scene(np.random.default_rng(0))
+    >>> scene.image.shape, scene.masks.shape[1:], len(scene.labels) == len(scene.boxes)
+    ((64, 64, 3), (64, 64), True)
     """
 
     image: np.ndarray
@@ -275,6 +281,12 @@ class ShapesDataset:
     labels, colors : list of (N_b,) ndarray of int64
     masks : list of (N_b, H, W) ndarray of bool
     class_names : tuple of str
+
+    Examples
+    --------
+    >>> data = shapes_dataset(3, np.random.default_rng(0))
+    >>> data.images.shape, len(data.boxes)
+    ((3, 64, 64, 3), 3)
     """
 
     images: np.ndarray

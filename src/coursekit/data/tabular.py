@@ -218,6 +218,12 @@ class GaussianMixtureSample:
     means : (K, D) ndarray of float64
     covariances : (K, D, D) ndarray of float64
         Symmetric positive definite.
+
+    Examples
+    --------
+    >>> sample = gaussian_mixture(50, np.random.default_rng(0), n_components=3, dim=2)
+    >>> sample.X.shape, sample.z.shape, float(sample.weights.sum())
+    ((50, 2), (50,), 1.0)
     """
 
     X: np.ndarray
@@ -380,6 +386,15 @@ def linear_regression(n: int, rng: np.random.Generator, n_features: int = 1, noi
 
 def sine_regression(n: int, rng: np.random.Generator, noise: float = 0.1):
     """A 1-D non-linear regression set ``y = sin(2 pi x) + noise`` with ``x ~ U[0, 1]``.
+
+    Parameters
+    ----------
+    n : int
+        Number of points.
+    rng : np.random.Generator
+        Draws x and the noise.
+    noise : float
+        Standard deviation of the Gaussian noise added to y.
 
     Returns
     -------

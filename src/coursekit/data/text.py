@@ -192,6 +192,12 @@ class CaptionedImages:
         Shape / colour index of objects 0 and 1 (-1 where there is no second object).
     relations : (B,) ndarray of int64
         Index into :data:`RELATIONS` (-1 for single-object images).
+
+    Examples
+    --------
+    >>> pairs = caption_pairs(4, np.random.default_rng(0))
+    >>> pairs.images.shape, len(pairs.captions)
+    ((4, 32, 32, 3), 4)
     """
 
     images: np.ndarray
@@ -268,6 +274,12 @@ class VQASet:
     questions : list of str
     answers : list of str
     answer_ids : (B,) ndarray of int64
+
+    Examples
+    --------
+    >>> vqa = vqa_pairs(4, np.random.default_rng(0))
+    >>> vqa.images.shape, len(vqa.questions), vqa.answer_ids.shape
+    ((4, 32, 32, 3), 4, (4,))
     """
 
     images: np.ndarray
@@ -282,6 +294,17 @@ def vqa_pairs(n: int, rng: np.random.Generator, size: int = 32, noise: float = 0
     Question templates (one drawn per image): "what shape is the <colour> object?",
     "what color is the <shape>?", "is there a <shape>?", "how many objects are there?".
     Templates about one object only use an attribute that identifies it uniquely.
+
+    Parameters
+    ----------
+    n : int
+        Number of image-question pairs.
+    rng : np.random.Generator
+        Draws the scenes, the templates and the pixel noise.
+    size : int
+        Side of the square images in pixels.
+    noise : float
+        Standard deviation of the Gaussian pixel noise.
 
     Returns
     -------

@@ -92,6 +92,12 @@ class MovingShapesClip:
         Centre velocity in pixels per frame.
     angular_velocities : (N,) ndarray of float64
         Radians per frame (positive turns clockwise on screen, since y points down).
+
+    Examples
+    --------
+    >>> clip = moving_shapes_clip(np.random.default_rng(0))
+    >>> clip.frames.shape, clip.flow.shape, clip.masks.shape
+    ((8, 32, 32), (7, 32, 32, 2), (8, 1, 32, 32))
     """
 
     frames: np.ndarray
