@@ -1,5 +1,6 @@
-"""The NumPy MLP of Chapter 3: hand-written backward == central differences == torch autograd; init, dropout,
-SGD with momentum == torch.optim.SGD."""
+"""The NumPy MLP of Chapter 3: hand-written backward == central differences == torch autograd, with the cache
+passed explicitly from forward to backward (no hidden state); init, dropout in training only, SGD with
+momentum == torch.optim.SGD."""
 
 from __future__ import annotations
 
@@ -9,13 +10,11 @@ import torch
 import torch.nn.functional as F
 
 from coursekit.data.tabular import two_moons
+from coursekit.nn.backprop import activation_forward
 from coursekit.nn.mlp import (
     MLP,
-    activation_forward,
-    dropout_forward,
+    MLPCache,
     init_weight,
-    linear_backward,
-    linear_forward,
     mlp_to_torch,
     numerical_gradient,
     sgd_momentum_step,
@@ -48,12 +47,12 @@ def test_backward_matches_central_differences_for_every_parameter(activation, rn
 def test_backward_with_a_fixed_dropout_mask_matches_central_differences(rng):
     net = MLP((4, 10, 10, 3), activation="relu", init="kaiming", rng=rng, dropout=0.3)
     X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
-    net.forward(X, rng=rng)
-    masks = [m.copy() for m in net.masks]        # freeze the masks: the loss is then a smooth function
-    assert any((m == 0).any() for m in masks)
-    _, grads = net.loss_and_grads(X, y, masks=masks)
+    _, cache = net.forward(X, training=True, rng=rng)
+    masks = [m.copy() for m in cache.masks]      # freeze the masks: the loss is then a smooth function
+    assert len(masks) == 2 and any((m == 0).any() for m in masks)
+    _, grads = net.loss_and_grads(X, y, training=True, masks=masks)
     for p, g in zip(net.parameters(), grads):
-        num = numerical_gradient(lambda: net.loss_and_grads(X, y, masks=masks)[0], p)
+        num = numerical_gradient(lambda: net.loss_and_grads(X, y, training=True, masks=masks)[0], p)
         assert _rel_error(g, num) < 1e-6        # same budget as above
 
 
@@ -71,14 +70,25 @@ def test_loss_and_gradients_equal_torch_autograd(rng):
         np.testing.assert_allclose(g, tg, atol=1e-12)
 
 
-def test_linear_backward_matches_torch_autograd(rng):
-    X, W = rng.standard_normal((7, 4)), rng.standard_normal((4, 3))
-    b, dY = rng.standard_normal(3), rng.standard_normal((7, 3))
-    Xt, Wt, bt = (torch.from_numpy(a).requires_grad_() for a in (X, W, b))
-    (Xt @ Wt + bt).backward(torch.from_numpy(dY))
-    for ours, theirs in zip(linear_backward(dY, X, W), (Xt.grad, Wt.grad, bt.grad)):
-        np.testing.assert_allclose(ours, theirs.numpy(), atol=1e-13)
-    np.testing.assert_allclose(linear_forward(X, W, b), (Xt @ Wt + bt).detach().numpy(), atol=1e-14)
+def test_backward_uses_the_cache_it_is_given_not_the_last_forward_pass(rng):
+    net = MLP((4, 6, 3), activation="tanh", init="xavier", rng=rng)
+    X1, X2, dlogits = rng.standard_normal((5, 4)), rng.standard_normal((5, 4)), rng.standard_normal((5, 3))
+    _, cache1 = net.forward(X1)
+    expected = net.backward(dlogits, cache1)
+    _, cache2 = net.forward(X2)                   # a second pass in between (e.g. a validation batch)
+    got = net.backward(dlogits, cache1)
+    for a, b in zip(got, expected):
+        assert np.array_equal(a, b)
+    assert not np.array_equal(net.backward(dlogits, cache2)[0], expected[0])
+    assert isinstance(cache1, MLPCache) and cache1.masks == []
+
+
+def test_mlp_to_torch_leaves_the_global_rng_alone(rng):
+    net = MLP((3, 5, 2), rng=rng)
+    torch.manual_seed(0)
+    before = torch.random.get_rng_state()
+    mlp_to_torch(net)
+    assert torch.equal(torch.random.get_rng_state(), before)
 
 
 def test_constant_init_keeps_every_hidden_unit_identical_during_training(rng):
@@ -149,20 +159,12 @@ def test_init_std_matches_torch_nn_init(scheme, torch_init, rng):
     assert abs(ours / theirs - 1) < 0.02
 
 
-def test_inverted_dropout_keeps_the_expected_activation(rng):
-    X = rng.uniform(1, 2, (200, 500))
-    Y, mask = dropout_forward(X, 0.3, rng)
-    assert set(np.unique(mask)) == {0.0, 1 / 0.7}
-    assert abs((mask == 0).mean() - 0.3) < 0.01      # 100,000 Bernoulli draws: std 0.0014
-    assert abs(Y.mean() / X.mean() - 1) < 0.01
-    assert np.array_equal(dropout_forward(X, 0.0, rng)[0], X)
-
-
 def test_dropout_is_off_in_evaluation(rng):
     net = MLP((3, 20, 2), dropout=0.5, rng=rng)
     X = rng.standard_normal((4, 3))
-    assert np.array_equal(net.forward(X), net.forward(X))
-    assert not np.array_equal(net.forward(X, rng=rng), net.forward(X))
+    assert np.array_equal(net.forward(X)[0], net.forward(X)[0])
+    assert not np.array_equal(net.forward(X, training=True, rng=rng)[0], net.forward(X)[0])
+    assert MLP((3, 4, 2), rng=rng).forward(X, training=True)[0].shape == (4, 2)   # training without dropout
 
 
 def test_sgd_momentum_step_equals_torch_optim_sgd(rng):
@@ -201,12 +203,21 @@ def test_bad_inputs_raise_clear_errors(rng):
         init_weight(3, 4, "he", rng)
     with pytest.raises(ValueError, match="Generator"):
         init_weight(3, 4, "xavier", None)
-    with pytest.raises(ValueError, match="p must be < 1"):
-        dropout_forward(np.ones(3), 1.0, rng)
     with pytest.raises(ValueError, match="features"):
         MLP((3, 4, 2), rng=rng).forward(np.ones((5, 2)))
-    with pytest.raises(ValueError, match="forward before backward"):
-        MLP((3, 4, 2), rng=rng).backward(np.ones((5, 2)))
+    net = MLP((3, 4, 2), rng=rng, dropout=0.5)
+    with pytest.raises(ValueError, match="MLPCache"):
+        net.backward(np.ones((5, 2)), None)
+    with pytest.raises(ValueError, match="MLPCache"):
+        net.backward(np.ones((5, 2)), MLP((3, 4, 4, 2), rng=rng).forward(np.ones((5, 3)))[1])
+    with pytest.raises(ValueError, match="shape of the logits"):
+        net.backward(np.ones((4, 2)), net.forward(np.ones((5, 3)))[1])
+    with pytest.raises(ValueError, match="training=True"):
+        net.forward(np.ones((5, 3)), rng=rng)
+    with pytest.raises(ValueError, match="needs rng"):
+        net.forward(np.ones((5, 3)), training=True)
+    with pytest.raises(ValueError, match="one mask per hidden layer"):
+        net.forward(np.ones((5, 3)), training=True, masks=[])
     with pytest.raises(ValueError, match="sizes"):
         MLP((3,), rng=rng)
     with pytest.raises(ValueError, match="momentum"):

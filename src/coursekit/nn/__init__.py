@@ -4,6 +4,15 @@ The MLP, batch normalisation, convolution by im2col, pooling, convolution arithm
 for Chapters 3 and 4. The PyTorch blocks the later chapters train with are in ``coursekit.layers``.
 """
 
+from coursekit.nn.backprop import (
+    ACTIVATIONS,
+    linear_forward,
+    linear_backward,
+    activation_forward,
+    activation_backward,
+    dropout_forward,
+    dropout_backward,
+)
 from coursekit.nn.conv import im2col, col2im, conv2d_loops, conv2d, conv2d_backward, conv1x1
 from coursekit.nn.conv_arithmetic import (
     conv_output_size,
@@ -17,15 +26,9 @@ from coursekit.nn.conv_arithmetic import (
     empirical_receptive_field,
 )
 from coursekit.nn.mlp import (
-    ACTIVATIONS,
     INIT_SCHEMES,
     init_weight,
-    linear_forward,
-    linear_backward,
-    activation_forward,
-    activation_backward,
-    dropout_forward,
-    dropout_backward,
+    MLPCache,
     MLP,
     numerical_gradient,
     sgd_momentum_step,
@@ -51,6 +54,13 @@ from coursekit.nn.recurrent import (
 )
 
 __all__ = [
+    "ACTIVATIONS",
+    "linear_forward",
+    "linear_backward",
+    "activation_forward",
+    "activation_backward",
+    "dropout_forward",
+    "dropout_backward",
     "im2col",
     "col2im",
     "conv2d_loops",
@@ -66,15 +76,9 @@ __all__ = [
     "receptive_field",
     "layer_specs",
     "empirical_receptive_field",
-    "ACTIVATIONS",
     "INIT_SCHEMES",
     "init_weight",
-    "linear_forward",
-    "linear_backward",
-    "activation_forward",
-    "activation_backward",
-    "dropout_forward",
-    "dropout_backward",
+    "MLPCache",
     "MLP",
     "numerical_gradient",
     "sgd_momentum_step",

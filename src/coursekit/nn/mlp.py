@@ -1,9 +1,9 @@
 """A multilayer perceptron in NumPy with hand-written backpropagation.
 
-Chapter 3 (Machine learning recap), neural-network sections. Each layer is a pair of functions, a forward
-pass that keeps what the backward pass needs and a backward pass that turns the gradient of the loss with
-respect to the layer's output into gradients with respect to its input and parameters. :class:`MLP` chains
-them under the softmax cross-entropy head of :mod:`coursekit.learn.linear`; :func:`numerical_gradient` checks
+Chapter 3 (Machine learning recap), neural-network sections. Each layer is a pair of functions in
+:mod:`coursekit.nn.backprop`, a forward pass that keeps what the backward pass needs and a backward pass that
+turns the gradient of the loss with respect to the layer's output into gradients with respect to its input and
+parameters. :class:`MLP` chains them under the softmax cross-entropy head of :mod:`coursekit.learn.linear`; :func:`numerical_gradient` checks
 them by central differences; :func:`sgd_momentum_step` updates the parameters exactly as
 ``torch.optim.SGD`` does.
 
@@ -19,6 +19,8 @@ N. Srivastava et al., "Dropout: a simple way to prevent neural networks from ove
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from coursekit.core.validation import (
@@ -31,14 +33,18 @@ from coursekit.core.validation import (
 from coursekit.learn.linear import (
     softmax_cross_entropy,  # the softmax head of the logistic-regression section
 )
+from coursekit.nn.backprop import (  # noqa: F401  (the layers, also reachable as coursekit.nn.mlp.<name>)
+    ACTIVATIONS,
+    activation_backward,
+    activation_forward,
+    dropout_backward,
+    dropout_forward,
+    linear_backward,
+    linear_forward,
+)
 
-__all__ = [
-    "ACTIVATIONS", "INIT_SCHEMES", "init_weight", "linear_forward", "linear_backward", "activation_forward",
-    "activation_backward", "dropout_forward", "dropout_backward", "MLP", "numerical_gradient",
-    "sgd_momentum_step", "mlp_to_torch",
-]
+__all__ = ["INIT_SCHEMES", "init_weight", "MLPCache", "MLP", "numerical_gradient", "sgd_momentum_step", "mlp_to_torch"]
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "identity")
 INIT_SCHEMES = ("zero", "constant", "xavier", "kaiming")
 
 
@@ -91,130 +97,30 @@ def init_weight(fan_in: int, fan_out: int, scheme: str, rng: np.random.Generator
     return check_positive(gain, "gain") * std * check_rng(rng).standard_normal((fan_in, fan_out))
 
 
-def linear_forward(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """An affine layer ``Y = X W + b``.
-
-    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-linear-layer`).
-
-    Parameters
-    ----------
-    X : (B, D) ndarray
-        A batch of B inputs with D features.
-    W : (D, C) ndarray
-    b : (C,) ndarray
-
-    Returns
-    -------
-    (B, C) ndarray
-    """
-    return X @ W + b                                       # (B, C)
-
-
-def linear_backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray):
-    """Gradients of an affine layer given the upstream gradient ``dY = dL/dY``.
+class MLPCache(NamedTuple):
+    """What :meth:`MLP.forward` returns for :meth:`MLP.backward`: each layer's input, pre-activation and mask.
 
     Defined in :ref:`sec-backprop` (Eq. :eq:`eq-linear-backward`).
 
     Parameters
     ----------
-    dY : (B, C) ndarray
-        Gradient of the loss with respect to the layer's output.
-    X : (B, D) ndarray
-        The layer's input (kept from the forward pass).
-    W : (D, C) ndarray
-
-    Returns
-    -------
-    dX : (B, D) ndarray
-        ``dY Wᵀ``, sent on to the layer below.
-    dW : (D, C) ndarray
-        ``Xᵀ dY``: each example's outer product ``x dyᵀ``, summed over the batch.
-    db : (C,) ndarray
-        ``dY`` summed over the batch (the bias is added to every row).
+    layers : list of tuple
+        Per layer ``(A_in, Z, F, mask)``: its input (B, D_l), pre-activation Z and activation f(Z) (both
+        ``None`` for the output layer), and its dropout mask (``None`` without dropout).
+    masks : list of ndarray
+        The dropout masks used, one per hidden layer (empty in evaluation); pass them back to
+        :meth:`MLP.forward` to repeat the same pass, e.g. for a gradient check.
 
     Examples
     --------
-    >>> X, W, dY = np.ones((4, 3)), np.ones((3, 2)), np.ones((4, 2))
-    >>> [g.shape for g in linear_backward(dY, X, W)]
-    [(4, 3), (3, 2), (2,)]
+    >>> net = MLP((2, 3, 2), rng=np.random.default_rng(0))
+    >>> _, cache = net.forward(np.ones((4, 2)))
+    >>> len(cache.layers), cache.masks
+    (2, [])
     """
-    return dY @ W.T, X.T @ dY, dY.sum(axis=0)              # (B, D), (D, C), (C,)
 
-
-def activation_forward(Z: np.ndarray, kind: str) -> np.ndarray:
-    """An element-wise non-linearity: ``relu`` max(0, z), ``tanh``, ``sigmoid`` 1/(1+e^-z) or ``identity``.
-
-    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-activation`).
-    """
-    kind = check_choice(kind, "activation", ACTIVATIONS)
-    if kind == "relu":
-        return np.maximum(Z, 0.0)
-    if kind == "tanh":
-        return np.tanh(Z)
-    if kind == "sigmoid":
-        return 0.5 * (1.0 + np.tanh(0.5 * Z))              # = 1 / (1 + e^-z), without overflow
-    return Z
-
-
-def activation_backward(dA: np.ndarray, Z: np.ndarray, A: np.ndarray, kind: str) -> np.ndarray:
-    """``dL/dZ = dL/dA * f'(Z)`` for ``A = f(Z)``: f' is 1[z > 0], 1 - a², a (1 - a) or 1.
-
-    Defined in :ref:`sec-backprop` (Eq. :eq:`eq-linear-backward`).
-    """
-    kind = check_choice(kind, "activation", ACTIVATIONS)
-    if kind == "relu":
-        return dA * (Z > 0)
-    if kind == "tanh":
-        return dA * (1.0 - A ** 2)
-    if kind == "sigmoid":
-        return dA * A * (1.0 - A)
-    return dA
-
-
-def dropout_forward(X: np.ndarray, p: float, rng: np.random.Generator | None = None,
-                    mask: np.ndarray | None = None):
-    """Inverted dropout: zero each unit with probability ``p`` and scale the survivors by 1/(1 - p).
-
-    Defined in :ref:`sec-dropout` (Eq. :eq:`eq-dropout`).
-
-    Parameters
-    ----------
-    X : ndarray
-        Activations.
-    p : float
-        Drop probability in [0, 1).
-    rng : np.random.Generator, optional
-        Draws a new mask (training).
-    mask : ndarray, optional
-        A mask of 0 and 1/(1 - p) of the shape of ``X`` to reuse (e.g. for a gradient check).
-
-    Returns
-    -------
-    Y : ndarray
-        ``X * mask``.
-    mask : ndarray of float64
-        The scaled mask; ``E[mask] = 1`` so ``E[Y] = X`` and evaluation needs no rescaling.
-
-    Examples
-    --------
-    >>> Y, m = dropout_forward(np.ones((1000, 100)), 0.5, np.random.default_rng(0))
-    >>> sorted(set(m.ravel().tolist())), round(float(Y.mean()), 1)
-    ([0.0, 2.0], 1.0)
-    """
-    p = check_nonnegative(p, "p")
-    if p >= 1.0:
-        raise ValueError(f"the drop probability p must be < 1 (p = 1 drops everything), got {p}.")
-    if mask is None:
-        keep = check_rng(rng).random(X.shape) >= p        # keep with probability 1 - p
-        mask = keep / (1.0 - p)
-    elif mask.shape != X.shape:
-        raise ValueError(f"mask must have the shape of X, {X.shape}, got {mask.shape}.")
-    return X * mask, mask
-
-
-def dropout_backward(dY: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The gradient flows only through the kept units, scaled like them: ``dX = dY * mask``."""
-    return dY * mask
+    layers: list
+    masks: list
 
 
 class MLP:
@@ -233,17 +139,26 @@ class MLP:
     rng : np.random.Generator
         For the initial weights.
     dropout : float
-        Drop probability after every hidden activation (used only when ``forward`` gets a ``rng`` or masks).
+        Drop probability after every hidden activation, applied only in ``forward(X, training=True, ...)``.
+    init_value : float
+        The weight of the ``constant`` scheme.
 
     Attributes
     ----------
     weights : list of (D_l, D_{l+1}) ndarray
     biases : list of (D_{l+1},) ndarray
 
+    Notes
+    -----
+    The network keeps no state between passes: :meth:`forward` returns the logits *and* an
+    :class:`MLPCache`, which :meth:`backward` takes back. Two forward passes in a row therefore cannot mix
+    up their activations, and the training/evaluation switch is an explicit ``training=`` argument.
+
     Examples
     --------
     >>> net = MLP((2, 8, 3), rng=np.random.default_rng(0))
-    >>> loss, grads = net.loss_and_grads(np.ones((5, 2)), np.array([0, 1, 2, 0, 1]))
+    >>> logits, cache = net.forward(np.ones((5, 2)))
+    >>> grads = net.backward(np.ones((5, 3)) / 5, cache)
     >>> [g.shape for g in grads]
     [(2, 8), (8,), (8, 3), (3,)]
     """
@@ -260,48 +175,57 @@ class MLP:
         self.sizes = sizes
         self.weights = [init_weight(a, b, init, rng, init_value) for a, b in zip(sizes[:-1], sizes[1:])]
         self.biases = [np.zeros(b) for b in sizes[1:]]
-        self._cache = None
 
     def parameters(self) -> list[np.ndarray]:
         """``[W1, b1, W2, b2, …]`` (the arrays themselves, so an update in place changes the network)."""
         return [p for wb in zip(self.weights, self.biases) for p in wb]
 
-    def forward(self, X: np.ndarray, rng: np.random.Generator | None = None, masks=None) -> np.ndarray:
-        """Logits for a batch ``X`` of shape (B, D); dropout is on when ``rng`` or ``masks`` is given.
+    def forward(self, X: np.ndarray, training: bool = False, rng: np.random.Generator | None = None,
+                masks=None) -> tuple[np.ndarray, MLPCache]:
+        """Logits for a batch ``X`` (B, D) and the cache :meth:`backward` needs.
 
-        The masks actually used are kept in ``self.masks`` (pass them back to repeat the same pass).
+        With ``training=True`` and ``dropout > 0``, dropout draws new masks from ``rng`` or reuses ``masks``
+        (one per hidden layer, e.g. ``cache.masks`` of an earlier pass); in evaluation nothing is dropped.
         """
         X = check_array(X, "X", ndim=2, dtype_kind="fiu")
         if X.shape[1] != self.sizes[0]:
             raise ValueError(f"X must have {self.sizes[0]} features per row, got shape {X.shape}.")
-        train = self.dropout > 0 and (rng is not None or masks is not None)
-        cache, self.masks = [], []
+        drop = bool(training) and self.dropout > 0
+        if not drop and (rng is not None or masks is not None):
+            raise ValueError("rng and masks are for dropout: pass training=True to a network with dropout > 0.")
+        if drop and rng is None and masks is None:
+            raise ValueError("training with dropout needs rng (new masks) or masks (repeat a pass).")
+        if masks is not None and len(masks) != len(self.weights) - 1:
+            raise ValueError(f"masks must hold one mask per hidden layer ({len(self.weights) - 1}), got {len(masks)}.")
+        layers, used = [], []
         A = X.astype(np.float64, copy=False)                   # (B, D_0)
         L = len(self.weights)
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
             Z = linear_forward(A, W, b)                        # (B, D_{l+1})
             if l == L - 1:
-                cache.append((A, None, None, None))
+                layers.append((A, None, None, None))
                 A = Z
                 break
             F = activation_forward(Z, self.activation)         # (B, D_{l+1}) f(Z), kept for f'
             H, mask = F, None
-            if train:
+            if drop:
                 H, mask = dropout_forward(F, self.dropout, rng, None if masks is None else masks[l])
-                self.masks.append(mask)
-            cache.append((A, Z, F, mask))
+                used.append(mask)
+            layers.append((A, Z, F, mask))
             A = H
-        self._cache = cache
-        return A                                               # (B, K) logits
+        return A, MLPCache(layers, used)                       # (B, K) logits
 
-    def backward(self, dlogits: np.ndarray) -> list[np.ndarray]:
-        """Gradients ``[dW1, db1, dW2, db2, …]`` of the last ``forward`` given ``dL/dlogits``."""
-        if self._cache is None:
-            raise ValueError("call forward before backward: the backward pass needs the cached activations.")
+    def backward(self, dlogits: np.ndarray, cache: MLPCache) -> list[np.ndarray]:
+        """Gradients ``[dW1, db1, dW2, db2, …]`` given ``dL/dlogits`` (B, K) and the cache of that forward pass."""
+        if not isinstance(cache, MLPCache) or len(cache.layers) != len(self.weights):
+            raise ValueError("cache must be the MLPCache returned by this network's forward pass.")
+        dA = check_array(dlogits, "dlogits", ndim=2, dtype_kind="f")
+        if dA.shape != (len(cache.layers[0][0]), self.sizes[-1]):
+            raise ValueError(f"dlogits must have the shape of the logits, (B, K) = "
+                             f"({len(cache.layers[0][0])}, {self.sizes[-1]}), got {dA.shape}.")
         grads = []
-        dA = dlogits
         for l in range(len(self.weights) - 1, -1, -1):
-            A_in, Z, F, mask = self._cache[l]
+            A_in, Z, F, mask = cache.layers[l]
             if Z is not None:                                  # a hidden layer: back through dropout, then f
                 if mask is not None:
                     dA = dropout_backward(dA, mask)
@@ -310,14 +234,15 @@ class MLP:
             grads = [dW, db] + grads
         return grads
 
-    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, rng=None, masks=None):
+    def loss_and_grads(self, X: np.ndarray, y: np.ndarray, training: bool = False, rng=None, masks=None):
         """Mean softmax cross-entropy on ``(X, y)`` and its gradients, in the order of :meth:`parameters`."""
-        loss, dlogits = softmax_cross_entropy(self.forward(X, rng, masks), y)
-        return loss, self.backward(dlogits)
+        logits, cache = self.forward(X, training, rng, masks)
+        loss, dlogits = softmax_cross_entropy(logits, y)
+        return loss, self.backward(dlogits, cache)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Class with the largest logit (evaluation: no dropout)."""
-        return self.forward(X).argmax(axis=1)
+        return self.forward(X)[0].argmax(axis=1)
 
 
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -367,15 +292,22 @@ def sgd_momentum_step(params, grads, velocities, lr: float, momentum: float = 0.
 
     Defined in :ref:`sec-sgd-momentum` (Eq. :eq:`eq-sgd-momentum`).
 
-    ``g ← g + λ θ``;  ``v ← μ v + g``;  ``θ ← θ - η v`` (on the first step torch sets v = g, the same
-    thing when v starts at 0).
-
     Parameters
     ----------
     params, grads, velocities : lists of ndarray
         Same shapes; ``params`` and ``velocities`` are updated in place. Start velocities at zeros.
     lr, momentum, weight_decay : float
         η > 0, μ in [0, 1), λ >= 0 (an L2 penalty λ/2 ‖θ‖² added to the loss).
+
+    Returns
+    -------
+    None
+        ``params`` and ``velocities`` change in place.
+
+    Notes
+    -----
+    ``g ← g + λ θ``;  ``v ← μ v + g``;  ``θ ← θ - η v`` (on the first step torch sets v = g, the same
+    thing when v starts at 0).
 
     Examples
     --------
@@ -403,10 +335,34 @@ def sgd_momentum_step(params, grads, velocities, lr: float, momentum: float = 0.
 
 
 def mlp_to_torch(net: MLP, dtype=None):
-    """The same network as ``torch.nn.Sequential`` of ``Linear`` and activation modules, weights copied.
+    """The same network as a ``torch.nn.Sequential`` of ``Linear`` and activation modules, weights copied.
 
+    Defined in :ref:`sec-backprop`.
+
+    Parameters
+    ----------
+    net : MLP
+    dtype : torch.dtype, optional
+        Of the torch parameters (default float64, to compare gradients with the NumPy network exactly).
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``Linear, act, [Dropout], …, Linear``, computing the same logits as ``net.forward(X)[0]``.
+
+    Notes
+    -----
     torch's ``Linear`` stores ``W`` as ``(out, in)`` and computes ``x Wᵀ + b``, so each weight is transposed.
-    Dropout becomes ``torch.nn.Dropout`` (its masks come from torch's generator, not ours).
+    The layers are built with ``skip_init`` (no draw from torch's global generator) and then copied. Dropout
+    becomes ``torch.nn.Dropout``, whose masks come from torch's generator, not ours.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = MLP((2, 4, 3), rng=np.random.default_rng(0))
+    >>> X = np.ones((5, 2))
+    >>> bool(np.allclose(mlp_to_torch(net)(torch.from_numpy(X)).detach().numpy(), net.forward(X)[0]))
+    True
     """
     import torch
     from torch import nn
@@ -415,7 +371,7 @@ def mlp_to_torch(net: MLP, dtype=None):
     act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity}[net.activation]
     layers = []
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        lin = nn.Linear(*W.shape, dtype=dtype)
+        lin = nn.utils.skip_init(nn.Linear, *W.shape, dtype=dtype)   # (out, in) storage, not drawn
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(W.T.copy()))      # (out, in)
             lin.bias.copy_(torch.from_numpy(b))

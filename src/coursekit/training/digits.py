@@ -5,16 +5,18 @@ shared loop :func:`coursekit.training.loop.fit`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from coursekit.core.validation import check_fraction, check_generator
-from coursekit.models.small_cnn import SmallCNN, SmallCNNConfig
-from coursekit.models.utils import init_parameters_
+from coursekit.layers.init import init_parameters_
 from coursekit.training.loop import FitConfig, evaluate, fit
+
+if TYPE_CHECKING:                                  # models import lazily: model packages may train with
+    from coursekit.models.small_cnn import SmallCNN, SmallCNNConfig   # coursekit.training themselves
 
 __all__ = ["DigitsConfig", "TrainResult", "accuracy", "train_digits"]
 
@@ -56,6 +58,8 @@ class DigitsConfig:
         -------
         SmallCNNConfig
         """
+        from coursekit.models.small_cnn import SmallCNNConfig
+
         return SmallCNNConfig(channels=tuple(self.channels))
 
     def fit_config(self) -> FitConfig:
@@ -189,6 +193,8 @@ def train_digits(config: DigitsConfig, data, generator: torch.Generator, progres
         curves["train_accuracy"].append(accuracy(model, X_tr, y_tr))
         curves["test_accuracy"].append(accuracy(model, data.X_test, data.y_test))
         return accuracy(model, *val)
+
+    from coursekit.models.small_cnn import SmallCNN
 
     model = init_parameters_(SmallCNN(config.model_config()), generator)
     history = fit(model, lambda m, batch: F.cross_entropy(m(batch[0]), batch[1]), (X_tr, y_tr), fit_config,
