@@ -57,6 +57,7 @@ def attacks(paths: dict) -> dict[str, dict[str, str]]:
             "import numpy as np\nimport coursekit.grading as g\n"
             "g.compare = g.compare_arrays = lambda *a, **k: ''\n"
             "g.judge_answers = lambda *a, **k: ('passed', [], '')\n"
+            "g.CaseResult = type('CaseResult', (), {'passed': True, '__init__': lambda self, *a, **k: None})\n"
             "np.allclose = np.isclose = np.array_equal = lambda *a, **k: True\n"
             "def mse(reference, test):\n    return 0.0\n")},
         # reading the expected value out of the check's stack frames
@@ -183,6 +184,11 @@ def attacks(paths: dict) -> dict[str, dict[str, str]]:
             "    try:\n"
             f"        open(os.path.join(_d, {MARK!r}), 'w').write('x')\n"
             "    except OSError:\n        pass\n" + solution("ch01.quantize"))},
+        # the third-party function that does the exercise's work: flagged for a human, not zeroed
+        "forbidden": {"ch01.mse": (
+            "from skimage.metrics import mean_squared_error as _mse\n"
+            "def mse(reference, test):\n"
+            "    return float(_mse(reference.astype(np.float64), test.astype(np.float64)))\n")},
         # a network connection: to a server of the test on the loopback, and out to the internet
         "netcat": {"ch01.mse": (
             "import socket\n"
@@ -239,6 +245,7 @@ EXPECTED = {   # points per exercise that an honest grader gives each attack
     "forkbomb": dict(POINTS, **{"ch01.sample": 0}),
     "memhog": dict(POINTS, **{"ch01.psnr": 0}),
     "escaper": POINTS,
+    "forbidden": POINTS,
     "netcat": POINTS,
     "diligent": POINTS,
     "copycat": POINTS,
@@ -523,6 +530,11 @@ def test_nothing_is_written_outside_the_sandboxs_scratch_folder(graded, tmp_path
 def test_no_network_not_even_the_loopback(graded):
     assert graded["received"] == []
     assert _ex(graded["scores"]["netcat"])["ch01.mse"]["status"] == "passed"   # every connection failed
+
+
+def test_a_forbidden_third_party_call_is_flagged_not_zeroed(graded):
+    mse = _ex(graded["scores"]["forbidden"])["ch01.mse"]
+    assert mse["points"] == 1 and any("calls skimage.metrics.mean_squared_error" in f for f in mse["flags"])
 
 
 def test_copying_a_classmate_by_hand_is_flagged_not_zeroed(graded):

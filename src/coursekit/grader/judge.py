@@ -83,6 +83,9 @@ def _prepare(eid: str, private: dict[str, list[grading.Check]]) -> _Prepared:
         public = grading.find_check(eid)
     except (ValueError, RuntimeError) as exc:
         return _Prepared([], [], [], [], [], (), (), "", f"no check for this exercise ({exc})")
+    except Exception as exc:                 # a check module that does not import: only its exercises fail
+        return _Prepared([], [], [], [], [], (), (), "",
+                         f"its check could not be loaded ({type(exc).__name__}); tell your instructor")
     if not isinstance(public, grading.Check):
         return _Prepared([], [], [], [], [], (), (), "",
                          "its check is not written with grading.Check yet; tell your instructor")
@@ -140,7 +143,7 @@ class _Item:
 
 @dataclass
 class _Chapter:
-    package: Path
+    package: Path | None
     preload: list[str]
     setup: list[str]
 
@@ -346,7 +349,10 @@ def grade_students(students: list[Student], masters: MasterIndex, limits: Limits
                     prepared[spec.exercise_id] = _prepare(spec.exercise_id, private)
             if master.chapter not in chapters:
                 implemented = [n for s in master.specs for n in prepared[s.exercise_id].implemented]
-                pkg = strip.build_stripped_package(tmp / master.chapter, implemented)
+                try:
+                    pkg = strip.build_stripped_package(tmp / master.chapter, implemented)
+                except Exception:            # e.g. an `implements` entry that is not a top-level name
+                    pkg = None
                 setup = master.setup_sources()
                 chapters[master.chapter] = _Chapter(pkg, imported_modules(setup), setup)
             chapter_refs = tuple(n for s in master.specs for n in prepared[s.exercise_id].implemented)
@@ -362,6 +368,9 @@ def grade_students(students: list[Student], masters: MasterIndex, limits: Limits
                     continue
                 if prep.error:
                     entry["message"] = prep.error
+                    continue
+                if chapters[master.chapter].package is None:
+                    entry["message"] = "the grader could not prepare this chapter's sandbox; tell your instructor."
                     continue
                 code = task.helpers + "\n" + task.source
                 used = static_reference_uses(code, chapter_refs)
