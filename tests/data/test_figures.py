@@ -83,3 +83,58 @@ def test_skeleton_edges_index_keypoints():
 def test_bad_arguments_raise_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+# ----------------------------------------------------------------------------- batches and crowds (Chapter 7)
+
+from coursekit.data.figures import _figure_masks, stick_figure_batch, stick_figure_crowd  # noqa: E402
+
+
+def test_vectorised_masks_equal_the_segment_distance_rule():
+    b = stick_figure_batch(np.random.default_rng(3), 40, size=48, limb_width=2.5)
+    masks = _figure_masks(b.keypoints, b.scale, 48, 2.5)
+    x, y = np.meshgrid(np.arange(48) + 0.5, np.arange(48) + 0.5)
+    for n in range(40):
+        kp = b.keypoints[n]
+        d = np.min([segment_distance(x, y, kp[i], kp[j]) for i, j in SKELETON], axis=0)
+        expected = (d <= 1.25) | (np.hypot(x - kp[0, 0], y - kp[0, 1]) <= 0.07 * b.scale[n])
+        # float32 squared distances against float64 distances: a pixel exactly on the edge could flip
+        assert (masks[n] != expected).sum() <= 1
+
+
+def test_batch_images_show_the_figures_inside_tight_boxes():
+    b = stick_figure_batch(np.random.default_rng(4), 30, noise=0.0)
+    assert b.images.shape == (30, 64, 64) and b.images.dtype == np.float32
+    assert np.all((b.keypoints >= 0) & (b.keypoints < 64)) and np.all(b.visibility == 2)
+    masks = _figure_masks(b.keypoints, b.scale, 64, 2.0)
+    assert np.all(b.images[masks] == np.float32(0.95)) and np.all(b.images[~masks] < 0.55)
+    for n in range(30):
+        rows, cols = np.nonzero(masks[n])
+        assert b.boxes[n].tolist() == [cols.min(), rows.min(), cols.max() + 1, rows.max() + 1]
+    h = b.scale / 64
+    assert np.all((h >= 0.45) & (h <= 0.8))
+
+
+def test_crowds_overlap_up_to_max_iou_and_are_seeded():
+    from coursekit.detection.boxes import box_iou
+
+    f = [stick_figure_crowd(np.random.default_rng(s), n_people=5, max_iou=0.5) for s in range(10)]
+    ious = [box_iou(x.boxes, x.boxes)[np.triu_indices(len(x.boxes), 1)] for x in f]
+    assert max(i.max() for i in ious) > 0.2                       # people do overlap (drawn-pixel boxes)
+    tight = [stick_figure_crowd(np.random.default_rng(s), n_people=5, max_iou=0.0) for s in range(5)]
+    assert max(box_iou(x.boxes, x.boxes)[np.triu_indices(len(x.boxes), 1)].max(initial=0) for x in tight) == 0.0
+    a, b = (stick_figure_crowd(np.random.default_rng(9)) for _ in range(2))
+    assert np.array_equal(a.image, b.image) and np.array_equal(a.keypoints, b.keypoints)
+    assert np.all((f[0].keypoints >= 0) & (f[0].keypoints < 96))
+
+
+@pytest.mark.parametrize("call", [
+    lambda: stick_figure_batch(np.random.default_rng(0), 0),
+    lambda: stick_figure_batch(np.random.default_rng(0), 4, size=16),
+    lambda: stick_figure_batch(np.random.default_rng(0), 4, height=(0.9, 0.2)),
+    lambda: stick_figure_crowd(np.random.default_rng(0), max_iou=1.5),
+    lambda: stick_figure_crowd(None),
+])
+def test_batch_and_crowd_bad_arguments_raise_value_error(call):
+    with pytest.raises(ValueError):
+        call()

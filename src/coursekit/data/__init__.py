@@ -30,6 +30,8 @@ Generator                   Chapter  Returns
 ``shapes_detection_set``    5        ``images (B, H, W, 3)``, per-image ``boxes`` and ``labels`` lists
 ``shape_images``            17, 18   ``images (B, H, W[, 3])``, ``labels (B,)``, ``colors (B,)``
 ``stick_figures``           7        ``StickFigures``: image, keypoints (P, 13, 2), visibility
+``stick_figure_batch``      7        ``StickFigureBatch``: grey images (B, H, W), keypoints (B, 13, 2)
+``stick_figure_crowd``      7        ``StickFigures`` of overlapping full-size people
 ``sample_primitive``        8        ``points (N, 3)``, ``normals (N, 3)``, rotation ``(3, 3)``
 ``point_cloud_dataset``     8        ``X (B, N, 3)``, ``y (B,)``, ``normals (B, N, 3)``
 ``render``                  9        ``rgb (H, W, 3)``, ``depth (H, W)`` of a ray-traced scene

