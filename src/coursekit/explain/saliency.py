@@ -80,6 +80,25 @@ def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndar
     Returns
     -------
     (B, H, W) ndarray of float64
+
+    Notes
+    -----
+    1. In eval mode, back-propagate the class score y_c (a logit, not the softmax, which also depends on
+       the other classes) to the input: one backward pass for the whole batch, since images do not interact.
+    2. Take |∂y_c/∂x| and its maximum over the channels.
+
+    References
+    ----------
+    K. Simonyan, A. Vedaldi and A. Zisserman, "Deep inside convolutional networks", ICLR workshop 2014.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2, bias=False))
+    >>> with torch.no_grad():
+    ...     _ = model[1].weight.copy_(torch.tensor([[1.0, -2.0, 0.0, 0.5], [0.0, 0.0, 0.0, 0.0]]))
+    >>> gradient_saliency(model, torch.zeros(1, 1, 2, 2), target=0)      # |W[c]| for a linear model
+    array([[[1. , 2. ],
+            [0. , 0.5]]])
     """
     x = _check_input(x)
     with eval_mode(model):
@@ -111,6 +130,24 @@ def smoothgrad(model: nn.Module, x: torch.Tensor, generator: torch.Generator, ta
     -------
     (B, H, W) ndarray of float64
         With ``n_samples=1`` and ``noise_level=0`` this is :func:`gradient_saliency`.
+
+    Notes
+    -----
+    1. Fix the class c on the clean image; draw n noise images ε_s ~ N(0, σ²) from ``generator``.
+    2. Back-propagate y_c for all n·B noisy copies in one batch; average the gradients over s.
+    3. Take the absolute value and the maximum over the channels, as in :func:`gradient_saliency`.
+
+    References
+    ----------
+    D. Smilkov, N. Thorat, B. Kim, F. Viégas and M. Wattenberg, "SmoothGrad: removing noise by adding
+    noise", 2017.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2), nn.Tanh())
+    >>> x = torch.zeros(3, 1, 2, 2)
+    >>> smoothgrad(model, x, torch.Generator().manual_seed(0), n_samples=8).shape
+    (3, 2, 2)
     """
     x = _check_input(x)
     if int(n_samples) != n_samples or n_samples < 1:
@@ -144,6 +181,16 @@ def cam_map(activations, class_weights) -> np.ndarray:
     Returns
     -------
     (..., h, w) ndarray of float64 (signed; not normalised)
+
+    Notes
+    -----
+    For a GAP + linear head the class score is the spatial mean of this map plus the bias,
+    y_c = (1/Z) Σ_ij M_c(i, j) + b_c, so M_c shows where the evidence for class c lies.
+
+    References
+    ----------
+    B. Zhou, A. Khosla, A. Lapedriza, A. Oliva and A. Torralba, "Learning deep features for discriminative
+    localization", CVPR 2016.
 
     Examples
     --------
@@ -216,16 +263,70 @@ def _activations_and_gradients(model, x, layer, target):
 
 
 def upsample_maps(maps: np.ndarray, size) -> np.ndarray:
-    """Bilinearly resize (B, h, w) maps to ``size`` = (H, W), for overlaying on the input."""
-    t = torch.as_tensor(np.asarray(maps, dtype=np.float64))[:, None]   # (B, 1, h, w)
-    return F.interpolate(t, size=tuple(size), mode="bilinear", align_corners=False)[:, 0].numpy()
+    """Bilinearly resize (B, h, w) maps to ``size`` = (H, W), for overlaying on the input.
+
+    Defined in :ref:`sec-grad-cam`.
+
+    Parameters
+    ----------
+    maps : (B, h, w) array_like
+    size : (int, int)
+        The output (H, W), rows then columns.
+
+    Returns
+    -------
+    (B, H, W) ndarray of float64
+
+    Notes
+    -----
+    Half-pixel-centre bilinear interpolation (``align_corners=False``, OpenCV's ``INTER_LINEAR``): a map
+    cell covers the same area of the image as the feature-map position it came from.
+
+    Examples
+    --------
+    >>> upsample_maps(np.array([[[0.0, 1.0]]]), (1, 4))
+    array([[[0.  , 0.25, 0.75, 1.  ]]])
+    """
+    maps = check_array(np.asarray(maps, dtype=np.float64), "maps", ndim=3)
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(int(v) == v and v >= 1 for v in size)):
+        raise ValueError(f"size must be a pair (H, W) of positive integers, got {size!r}.")
+    t = torch.from_numpy(maps)[:, None]                             # (B, 1, h, w)
+    return F.interpolate(t, size=(int(size[0]), int(size[1])), mode="bilinear", align_corners=False)[:, 0].numpy()
 
 
 def class_activation_map(model: nn.Module, x: torch.Tensor, layer: nn.Module, head: nn.Linear,
                          target=None) -> np.ndarray:
     """CAM of each image at the resolution of ``layer``'s output, for a GAP + linear ``head``.
 
-    Returns (B, h, w) float64 maps, signed and not normalised (Eq. :eq:`eq-cam`).
+    Defined in :ref:`sec-grad-cam` (Eq. :eq:`eq-cam`).
+
+    Parameters
+    ----------
+    model : nn.Module
+        A classifier whose logits are ``head(A.mean((2, 3)))`` for the output A of ``layer``.
+    x : (B, C, H, W) float tensor
+    layer : nn.Module
+        The submodule whose output A (B, K, h, w) is explained (e.g. ``model.features``).
+    head : nn.Linear
+        The linear layer after global average pooling; its row c weighs the maps for class c.
+    target : int, sequence of B ints, or None
+        The class explained (None: each image's predicted class).
+
+    Returns
+    -------
+    (B, h, w) ndarray of float64
+        Signed, not normalised.
+
+    Notes
+    -----
+    One forward pass in eval mode with a hook on ``layer``; then :func:`cam_map` with the head's rows.
+
+    Examples
+    --------
+    >>> from coursekit.models import SmallCNN, SmallCNNConfig
+    >>> net = SmallCNN(SmallCNNConfig(channels=(2, 4)))
+    >>> class_activation_map(net, torch.zeros(2, 1, 8, 8), net.features, net.head).shape
+    (2, 4, 4)
     """
     x = _check_input(x)
     with eval_mode(model):
@@ -244,8 +345,43 @@ def grad_cam(model: nn.Module, x: torch.Tensor, layer: nn.Module, target=None, n
              size=None) -> np.ndarray:
     """Grad-CAM of each image for the feature maps output by ``layer``.
 
-    Returns (B, h, w) float64 maps, or ``(B, *size)`` when ``size`` asks for bilinear upsampling (after the
-    ReLU and the normalisation). Eq. :eq:`eq-grad-cam`.
+    Defined in :ref:`sec-grad-cam` (Eq. :eq:`eq-grad-cam`).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Any classifier returning logits (B, K).
+    x : (B, C, H, W) float tensor
+    layer : nn.Module
+        The submodule whose output A (B, K', h, w) is explained; it must run in ``model``'s forward pass.
+    target : int, sequence of B ints, or None
+        The class explained (None: each image's predicted class).
+    normalize : bool
+        Divide each map by its maximum.
+    size : (int, int), optional
+        Upsample the maps bilinearly to (H, W) (after the ReLU and the normalisation).
+
+    Returns
+    -------
+    (B, h, w) or (B, H, W) ndarray of float64
+        Non-negative maps.
+
+    Notes
+    -----
+    A forward hook keeps A, ``torch.autograd.grad`` gives ∂y_c/∂A in eval mode, and :func:`grad_cam_map`
+    combines them.
+
+    References
+    ----------
+    R. R. Selvaraju et al., "Grad-CAM: visual explanations from deep networks via gradient-based
+    localization", ICCV 2017.
+
+    Examples
+    --------
+    >>> from coursekit.models import SmallCNN, SmallCNNConfig
+    >>> net = SmallCNN(SmallCNNConfig(channels=(2, 4)))
+    >>> grad_cam(net, torch.zeros(2, 1, 8, 8), net.features, size=(8, 8)).shape
+    (2, 8, 8)
     """
     x = _check_input(x)
     with eval_mode(model):

@@ -38,7 +38,20 @@ def spearman_rank_correlation(a, b) -> float:
 
     Defined in :ref:`sec-sanity-check` (Eq. :eq:`eq-spearman-rank-correlation`).
 
-    Returns NaN when either map is constant (its ranks have no spread).
+    Parameters
+    ----------
+    a, b : array_like
+        Two maps of the same shape, at least 2 pixels.
+
+    Returns
+    -------
+    float
+        In [-1, 1]; NaN when either map is constant (its ranks have no spread).
+
+    Notes
+    -----
+    Ranks make ρ insensitive to any increasing rescaling of a map, which is what comparing explanations
+    needs: two methods may agree on the order of the pixels but not on their scale.
 
     Examples
     --------
@@ -55,14 +68,64 @@ def spearman_rank_correlation(a, b) -> float:
 
 
 def parameter_layers(model: nn.Module) -> list[str]:
-    """Names of the modules that own weights (conv, linear, BatchNorm), from the output back to the input."""
+    """Names of the modules that own weights (conv, linear, BatchNorm), from the output back to the input.
+
+    Defined in :ref:`sec-sanity-check`.
+
+    Parameters
+    ----------
+    model : nn.Module
+
+    Returns
+    -------
+    list of str
+        Names as in ``model.named_modules()``, in reverse order of definition: the order in which the
+        cascading randomisation destroys them.
+
+    Notes
+    -----
+    Definition order is taken as forward order, true of the book's sequential models.
+
+    Examples
+    --------
+    >>> parameter_layers(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2, 3)))
+    ['3', '0']
+    """
     names = [name for name, m in model.named_modules()
              if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm2d))]
     return names[::-1]
 
 
 def randomize_layers(model: nn.Module, names, generator: torch.Generator) -> nn.Module:
-    """A deep copy of ``model`` whose listed submodules are re-drawn from their initial distribution."""
+    """A deep copy of ``model`` whose listed submodules are re-drawn from their initial distribution.
+
+    Defined in :ref:`sec-sanity-check`.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Left unchanged.
+    names : sequence of str
+        Submodules to re-initialise (see :func:`parameter_layers`).
+    generator : torch.Generator
+        The source of the new weights (:func:`coursekit.layers.init.init_parameters_`).
+
+    Returns
+    -------
+    nn.Module
+        The copy.
+
+    Notes
+    -----
+    BatchNorm layers go back to scale 1, shift 0 and running statistics (0, 1).
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    >>> copy_ = randomize_layers(net, ["1"], torch.Generator().manual_seed(0))
+    >>> bool(torch.equal(copy_[0].weight, net[0].weight)), bool(torch.equal(copy_[1].weight, net[1].weight))
+    (True, False)
+    """
     clone = copy.deepcopy(model)
     modules = dict(clone.named_modules())
     for name in names:
@@ -73,6 +136,27 @@ def randomize_layers(model: nn.Module, names, generator: torch.Generator) -> nn.
 
 
 class SanityResult(NamedTuple):
+    """What :func:`randomization_sanity_check` returns: the steps, the similarity scores and the maps.
+
+    Defined in :ref:`sec-sanity-check`.
+
+    Parameters
+    ----------
+    steps : list of list of str
+        The layers randomised at each step S (cumulative in the cascade).
+    spearman : (S, B) ndarray
+        Rank correlation of each step's map with the trained model's map, per image.
+    ssim : (S, B) ndarray
+        SSIM of the [0, 1]-rescaled maps.
+    maps : (S + 1, B, H, W) ndarray
+        The trained model's maps, then one set per step.
+
+    Examples
+    --------
+    >>> SanityResult([["head"]], np.ones((1, 2)), np.ones((1, 2)), np.zeros((2, 2, 4, 4))).spearman.shape
+    (1, 2)
+    """
+
     steps: list           # the layers randomised at each step (cumulative in the cascade)
     spearman: np.ndarray  # (S, B) rank correlation of each step's map with the trained model's map
     ssim: np.ndarray      # (S, B) SSIM of the [0, 1]-rescaled maps
@@ -112,6 +196,20 @@ def randomization_sanity_check(model: nn.Module, explainer: Callable, x: torch.T
     -----
     An explanation that is faithful to the model must change materially once the weights it depends on
     are random: a rank correlation near 1 at the last step means the map shows the input, not the model.
+
+    References
+    ----------
+    J. Adebayo, J. Gilmer, M. Muelly, I. Goodfellow, M. Hardt and B. Kim, "Sanity checks for saliency
+    maps", NeurIPS 2018.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    >>> edges = lambda m, x: np.abs(np.diff(x[:, 0].numpy(), axis=1, prepend=0))   # ignores the model
+    >>> x = torch.rand(2, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    >>> r = randomization_sanity_check(net, edges, x, torch.Generator().manual_seed(1))
+    >>> r.steps, bool(np.allclose(r.spearman, 1.0))                   # unchanged: it fails the test
+    ([['1']], True)
     """
     if mode not in ("cascade", "all"):
         raise ValueError(f"mode must be 'cascade' or 'all', got {mode!r}.")

@@ -155,10 +155,14 @@ def se_block_forward(x, W1, b1, W2, b2) -> np.ndarray:
     ----------
     x : (C, H, W) or (B, C, H, W) ndarray
         Feature map.
-    W1 : (C/r, C) ndarray, b1 : (C/r,) ndarray
-        The squeeze layer (reduction ratio r).
-    W2 : (C, C/r) ndarray, b2 : (C,) ndarray
-        The excitation layer.
+    W1 : (C/r, C) ndarray
+        Weights of the squeeze layer (reduction ratio r).
+    b1 : (C/r,) ndarray
+        Its biases.
+    W2 : (C, C/r) ndarray
+        Weights of the excitation layer.
+    b2 : (C,) ndarray
+        Its biases.
 
     Returns
     -------

@@ -18,7 +18,22 @@ __all__ = ["Scaling", "compound_scaling"]
 
 
 class Scaling(NamedTuple):
-    """Multipliers of EfficientNet's compound scaling for one coefficient φ."""
+    """Multipliers of EfficientNet's compound scaling for one coefficient φ.
+
+    Defined in :ref:`sec-compound-scaling` (Eq. :eq:`eq-compound-scaling`).
+
+    Parameters
+    ----------
+    depth, width, resolution : float
+        α^φ, β^φ and γ^φ: the factors on the number of layers, of channels and on the input side.
+    flops : float
+        (α β² γ²)^φ, the factor on the compute.
+
+    Examples
+    --------
+    >>> Scaling(1.2, 1.1, 1.15, 1.92).width
+    1.1
+    """
 
     depth: float
     width: float

@@ -78,6 +78,11 @@ def linear_backward(dY: np.ndarray, X: np.ndarray, W: np.ndarray):
     db : (C,) ndarray
         ``dY`` summed over the batch (the bias is added to every row).
 
+    Notes
+    -----
+    From ``Y = X W + b`` and the chain rule entry by entry; the shapes check the algebra: each gradient has
+    the shape of the thing it differentiates.
+
     Examples
     --------
     >>> X, W, dY = np.ones((4, 3)), np.ones((3, 2)), np.ones((4, 2))
@@ -183,6 +188,10 @@ def dropout_forward(X: np.ndarray, p: float, rng: np.random.Generator | None = N
     mask : ndarray of float64
         The scaled mask; ``E[mask] = 1`` so ``E[Y] = X`` and evaluation needs no rescaling.
 
+    Notes
+    -----
+    "Inverted" dropout rescales during training, so evaluation uses the network as it is.
+
     Examples
     --------
     >>> Y, m = dropout_forward(np.ones((1000, 100)), 0.5, np.random.default_rng(0))
@@ -215,6 +224,10 @@ def dropout_backward(dY: np.ndarray, mask: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, the shape of ``dY``
+
+    Notes
+    -----
+    The mask is a constant of the forward pass: Y = X · mask, so dY/dX = mask.
 
     Examples
     --------

@@ -263,6 +263,11 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     -------
     ndarray of float64, shaped like ``x``
 
+    Notes
+    -----
+    Two evaluations of ``f`` per entry: use it to check a backward pass on small networks, never to train.
+    Compare with a relative error ‖g - g_num‖ / (‖g‖ + ‖g_num‖); ~1e-7 or less means the backward is right.
+
     Examples
     --------
     >>> x = np.array([1.0, 2.0])

@@ -117,6 +117,10 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int
     float
         In [0, 1]. The model's modes are restored afterwards.
 
+    Notes
+    -----
+    The predictions come from :func:`coursekit.training.loop.evaluate` (batches, eval mode, no gradients).
+
     Examples
     --------
     >>> model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))

@@ -328,6 +328,11 @@ def evaluate(model: nn.Module, fn: Callable, data, batch_size: int = 512):
         The outputs concatenated along the first axis, so row i belongs to example i. The model's modes
         are restored afterwards.
 
+    Notes
+    -----
+    Batches bound the memory; eval mode makes each row independent of the others in its batch (BatchNorm
+    uses its running statistics), so the result does not depend on ``batch_size``.
+
     Examples
     --------
     >>> net = nn.Sequential(nn.Linear(3, 2), nn.Dropout(0.9))

@@ -69,6 +69,11 @@ def weighted_cross_entropy(logits: np.ndarray, y: np.ndarray, weights=None, redu
     -------
     float, or (B,) ndarray for ``reduction="none"``
 
+    Notes
+    -----
+    Weighting the rare class up makes each of its mistakes cost more, which moves the decision boundary
+    towards the common class; ``mean`` divides by the total weight so the loss stays on the scale of CE.
+
     Examples
     --------
     >>> logits, y = np.array([[2.0, 0.0], [0.0, 2.0]]), np.array([0, 0])
@@ -196,6 +201,11 @@ def penalty(weights, lam: float, kind: str = "l2"):
         ``λ w`` (L2: shrink in proportion, "weight decay") or ``λ sign(w)`` (L1: a constant pull towards
         0, with the subgradient 0 at w = 0). Plain (sub)gradient steps on L1 hover around 0 instead of
         landing on it; the proximal step ``coursekit.learn.sparse.soft_threshold`` gives exact zeros.
+
+    Notes
+    -----
+    L2 is differentiable everywhere and shrinks large weights most; L1's constant pull drives small
+    weights to exactly zero under a proximal step (sparsity).
 
     Examples
     --------
