@@ -38,6 +38,7 @@ Generator                   Chapter  Returns
 ``views``                   9        ``SceneViews``: images, depths, c2w (n, 4, 4), focal, K
 ``grammar_corpus``          10       ``str`` of sentences, one per line
 ``arithmetic_corpus``       10       ``str`` of lines like ``"12+7=19"``
+``reversal_pairs``          10       ``SequencePairs``: src (B, M), src_lengths (B,), tgt (B, M + 2)
 ``caption_pairs``           15       ``CaptionedImages``: images (B, H, W, 3), captions
 ``vqa_pairs``               15       ``VQASet``: images, questions, answers, answer ids
 ``moving_shapes_clip``      16       ``MovingShapesClip``: frames (T, H, W[, 3]), flow (T-1, H, W, 2)
@@ -80,6 +81,7 @@ from coursekit.data.pointclouds import (
     point_cloud_dataset,
 )
 from coursekit.data.scenes3d import Scene, default_scene, random_scene, render, SceneViews, views
+from coursekit.data.sequence_pairs import PAD, BOS, EOS, SequencePairs, reversal_pairs
 from coursekit.data.sequences import adding_problem, copy_task
 from coursekit.data.shapes import (
     SHAPE_NAMES,
@@ -154,6 +156,11 @@ __all__ = [
     "render",
     "SceneViews",
     "views",
+    "PAD",
+    "BOS",
+    "EOS",
+    "SequencePairs",
+    "reversal_pairs",
     "adding_problem",
     "copy_task",
     "SHAPE_NAMES",

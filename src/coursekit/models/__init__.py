@@ -13,6 +13,7 @@ from coursekit.models.heatmap_net import (
 )
 from coursekit.models.lenet import LeNet5Config, LeNet5
 from coursekit.models.resnet import ResNetConfig, ResNetSketch
+from coursekit.models.seq2seq import Seq2SeqConfig, Seq2SeqTransformer, seq2seq_loss, greedy_translate
 from coursekit.models.small_cnn import SmallCNNConfig, SmallCNN
 from coursekit.models.tiny_detector import (
     TinyDetectorConfig,
@@ -39,6 +40,10 @@ __all__ = [
     "LeNet5",
     "ResNetConfig",
     "ResNetSketch",
+    "Seq2SeqConfig",
+    "Seq2SeqTransformer",
+    "seq2seq_loss",
+    "greedy_translate",
     "SmallCNNConfig",
     "SmallCNN",
     "TinyDetectorConfig",
