@@ -25,6 +25,12 @@ from coursekit.dense.tasks import (
     split_panoptic,
     instances_by_components,
 )
+from coursekit.dense.train import (
+    segmentation_tensors,
+    predict_labels,
+    train_segmenter,
+    DEFAULT_SEGMENTATION_FIT,
+)
 from coursekit.dense.transposed import (
     conv_transpose_output_size,
     conv_transpose2d_loops,
@@ -59,6 +65,10 @@ __all__ = [
     "panoptic_from_semantic_instances",
     "split_panoptic",
     "instances_by_components",
+    "segmentation_tensors",
+    "predict_labels",
+    "train_segmenter",
+    "DEFAULT_SEGMENTATION_FIT",
     "conv_transpose_output_size",
     "conv_transpose2d_loops",
     "conv_transpose2d",
