@@ -26,7 +26,14 @@ from coursekit.text.bpe import (
     BytePairEncoder,
 )
 from coursekit.text.decoding import top_k_filter, top_p_filter, next_token_distribution, generate, beam_search
-from coursekit.text.lm import lm_windows, lm_loss, bigram_log_probs, bigram_nll
+from coursekit.text.lm import (
+    lm_windows,
+    lm_loss,
+    lm_eval_loss,
+    train_language_model,
+    bigram_log_probs,
+    bigram_nll,
+)
 
 __all__ = [
     "SPLIT_PATTERN",
@@ -42,6 +49,8 @@ __all__ = [
     "beam_search",
     "lm_windows",
     "lm_loss",
+    "lm_eval_loss",
+    "train_language_model",
     "bigram_log_probs",
     "bigram_nll",
 ]
