@@ -31,7 +31,7 @@ def sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor, alpha: float
                        reduction: str = "none") -> torch.Tensor:
     """Focal loss ``-α_t (1 - p_t)^γ log p_t`` on independent sigmoid outputs (RetinaNet).
 
-    Defined in :ref:`sec-detection-losses` (Eq. :eq:`eq-focal-loss`).
+    Defined in :ref:`sec-detection-losses` (Eq. :eq:`eq-sigmoid-focal-loss`).
 
     Parameters
     ----------
@@ -91,7 +91,7 @@ def sigmoid_focal_loss(inputs: torch.Tensor, targets: torch.Tensor, alpha: float
 class SigmoidFocalLoss(nn.Module):
     """Module twin of :func:`sigmoid_focal_loss`.
 
-    Defined in :ref:`sec-detection-losses` (Eq. :eq:`eq-focal-loss`).
+    Defined in :ref:`sec-detection-losses` (Eq. :eq:`eq-sigmoid-focal-loss`).
 
     Parameters
     ----------

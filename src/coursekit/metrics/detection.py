@@ -34,7 +34,7 @@ COCO_MAX_DETS = (1, 10, 100)
 def match_detections(det_boxes, det_scores, gt_boxes, iou_threshold: float = 0.5, gt_ignore=None):
     """Greedy matching of one image's detections (one class) to its objects, best score first.
 
-    Defined in :ref:`sec-detection-metrics` (Eq. :eq:`eq-precision-recall`).
+    Defined in :ref:`sec-detection-metrics` (Eq. :eq:`eq-detection-pr`).
 
     Parameters
     ----------
@@ -95,7 +95,7 @@ def match_detections(det_boxes, det_scores, gt_boxes, iou_threshold: float = 0.5
 def detection_pr_curve(scores, is_tp, n_gt: int, ignore=None):
     """Precision and recall after each detection of a ranked list (all images of one class pooled).
 
-    Defined in :ref:`sec-detection-metrics` (Eq. :eq:`eq-precision-recall`).
+    Defined in :ref:`sec-detection-metrics` (Eq. :eq:`eq-detection-pr`).
 
     Parameters
     ----------
