@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from coursekit.core.validation import check_array, check_fraction, check_int, check_positive
+from coursekit.core.validation import check_fraction, check_int, check_positive
 from coursekit.detection.boxes import _as_boxes, _check_xyxy, box_iou
 
 __all__ = ["anchor_shapes", "grid_anchors", "encode_boxes", "decode_boxes", "match_anchors"]

@@ -180,7 +180,7 @@ def yolo_loss(pred: torch.Tensor, target: torch.Tensor, n_boxes: int = 2, lambda
     7.0
     """
     n_boxes = check_int(n_boxes, "n_boxes")
-    K = _check_yolo(pred, target, n_boxes)
+    _check_yolo(pred, target, n_boxes)
     lambda_coord = check_nonnegative(lambda_coord, "lambda_coord")
     lambda_noobj = check_nonnegative(lambda_noobj, "lambda_noobj")
     B, S = pred.shape[0], pred.shape[1]

@@ -58,6 +58,7 @@ def nms(boxes, scores, iou_threshold: float = 0.5) -> np.ndarray:
     1. Order the boxes by decreasing score (a stable sort, so ties keep their input order).
     2. Walk down the list: the first box not yet suppressed is kept; every later box whose IoU with it
        exceeds the threshold is suppressed.
+
     The IoU matrix is computed once, so the cost is O(N²) in time and memory.
 
     Examples
