@@ -246,6 +246,7 @@ EXPECTED = {   # points per exercise that an honest grader gives each attack
     "memhog": dict(POINTS, **{"ch01.psnr": 0}),
     "escaper": POINTS,
     "forbidden": POINTS,
+    "ref_copier": POINTS,
     "netcat": POINTS,
     "diligent": POINTS,
     "copycat": POINTS,
@@ -279,9 +280,21 @@ def _write(path: Path, nb) -> Path:
     return path
 
 
+def _reference_copy() -> str:
+    """coursekit's own quantize, pasted by hand (its validation helpers swapped for plain code)."""
+    import inspect
+
+    from coursekit.image import sampling
+
+    src = inspect.getsource(sampling.quantize)
+    keep = [line for line in src.splitlines() if "_as_image(" not in line]
+    return "\n".join(keep).replace('levels = check_int(levels, "levels", 2, 256)', "levels = int(levels)") + "\n"
+
+
 def build_batch(root: Path, paths: dict) -> list[Path]:
     """The students' folders (and one loose argument); returns the command-line arguments."""
     args = []
+    _write(root / "ref_copier" / CH01, _with({"ch01.quantize": _reference_copy()}))
     for i, name in enumerate(HONEST):                # honest: the solution, in each student's own words
         nb = _full()
         for eid in POINTS:
@@ -530,6 +543,11 @@ def test_nothing_is_written_outside_the_sandboxs_scratch_folder(graded, tmp_path
 def test_no_network_not_even_the_loopback(graded):
     assert graded["received"] == []
     assert _ex(graded["scores"]["netcat"])["ch01.mse"]["status"] == "passed"   # every connection failed
+
+
+def test_a_copy_of_the_reference_source_is_flagged_not_zeroed(graded):
+    quantize = _ex(graded["scores"]["ref_copier"])["ch01.quantize"]
+    assert quantize["points"] == 2 and any("similar to the coursekit reference" in f for f in quantize["flags"])
 
 
 def test_a_forbidden_third_party_call_is_flagged_not_zeroed(graded):
