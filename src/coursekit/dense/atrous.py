@@ -41,10 +41,10 @@ def atrous_span(kernel_size: int, rate: int) -> int:
 def dilate_kernel(weight, rate: int) -> np.ndarray:
     """Insert ``rate - 1`` zeros between the taps of a kernel: the dense kernel a dilated convolution applies.
 
+    Defined in :ref:`sec-seg-atrous` (Eq. :eq:`eq-atrous-span`).
+
     A convolution with ``dilate_kernel(w, r)`` and dilation 1 equals a convolution with ``w`` and dilation r
     (a test checks it against ``torch.nn.functional.conv2d``); the zeros cost compute, the dilation does not.
-
-    Defined in :ref:`sec-seg-atrous` (Eq. :eq:`eq-atrous-span`).
 
     Parameters
     ----------

@@ -64,6 +64,7 @@ def soft_dice_loss(logits: torch.Tensor, target: torch.Tensor, eps: float = 1.0)
     1. ``p = softmax(logits, dim=1)``, ``g = one_hot(target)``, both (B, K, H, W).
     2. Per class: ``I_k = sum p_k g_k`` (soft overlap), ``S_k = sum p_k + sum g_k`` (soft sizes).
     3. ``Dice_k = (2 I_k + eps) / (S_k + eps)``; the loss is ``1 - mean_k Dice_k``.
+
     With ``eps = 0`` and one-hot ``p`` it is 1 minus the mean Dice of :func:`coursekit.metrics.segmentation.dice_per_class`.
 
     Examples

@@ -118,10 +118,10 @@ def split_panoptic(panoptic, label_divisor: int = 1000) -> tuple[np.ndarray, np.
 def instances_by_components(semantic, thing_classes) -> np.ndarray:
     """Guess instances from a semantic map: each 4-connected blob of a thing class becomes one instance.
 
+    Defined in :ref:`sec-seg-tasks`.
+
     The shortcut that shows why instance segmentation is its own task: two touching objects of one class
     merge into a single blob.
-
-    Defined in :ref:`sec-seg-tasks`.
 
     Parameters
     ----------

@@ -89,9 +89,9 @@ def _check(x, weight, bias, stride, padding, output_padding, dilation):
 def conv_transpose2d_loops(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1) -> np.ndarray:
     """The same layer as :func:`conv_transpose2d`, written as "every input pixel stamps the kernel" (slow).
 
-    ``y[b, o, s i + d u - p, s j + d v - p] += x[b, c, i, j] · w[c, o, u, v]`` for all ``b, c, i, j, o, u, v``.
-
     Defined in :ref:`sec-seg-transposed-conv` (Eq. :eq:`eq-transposed-conv`).
+
+    ``y[b, o, s i + d u - p, s j + d v - p] += x[b, c, i, j] · w[c, o, u, v]`` for all ``b, c, i, j, o, u, v``.
 
     Examples
     --------
@@ -237,10 +237,10 @@ def bilinear_kernel(factor: int) -> np.ndarray:
 def transposed_overlap(kernel_size: int, stride: int, size: int = 8) -> np.ndarray:
     """How many input pixels stamp each output pixel of a stride-``stride`` transposed convolution.
 
+    Defined in :ref:`sec-seg-transposed-conv`.
+
     With all-ones input and kernel, the output counts the overlapping stamps. Unless ``kernel_size`` is a
     multiple of ``stride`` the count alternates from pixel to pixel: the checkerboard artefact.
-
-    Defined in :ref:`sec-seg-transposed-conv`.
 
     Returns
     -------

@@ -181,9 +181,9 @@ def dice_from_iou(iou):
 def pixel_accuracy(pred, target, num_classes: int, ignore_index: int | None = None) -> float:
     """Fraction of pixels labelled correctly: ``trace(M) / sum(M)``.
 
-    Dominated by large classes (the background); shown in the chapter to contrast it with mean IoU.
-
     Defined in :ref:`sec-seg-metrics`.
+
+    Dominated by large classes (the background); shown in the chapter to contrast it with mean IoU.
 
     Examples
     --------
