@@ -22,6 +22,11 @@ def test_detector_output_shapes_and_loss_is_a_scalar():
     assert tiny_detector_loss(m, batch).ndim == 0
     with pytest.raises(ValueError, match="multiples of 4"):
         detect(m, np.zeros((1, 30, 30, 3), np.float32))
+    with pytest.raises(ValueError, match="axis 1 must be 3"):
+        m(torch.zeros(1, 1, 32, 32))
+    with pytest.raises(ValueError, match="prior"):
+        TinyDetectorConfig(prior=1.0)
+    assert TinyDetector().config == TinyDetectorConfig()
 
 
 @pytest.fixture(scope="module")

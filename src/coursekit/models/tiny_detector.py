@@ -21,7 +21,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from coursekit.core.validation import check_array, check_generator
+from coursekit.core.validation import (
+    check_array,
+    check_fraction,
+    check_generator,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_shape,
+)
 from coursekit.detection.centers import center_targets, decode_centers, heatmap_focal_loss
 from coursekit.models.utils import init_parameters_
 from coursekit.training.loop import FitConfig, History, evaluate, fit
@@ -67,6 +75,18 @@ class TinyDetectorConfig:
     box_weight: float = 1.0
     prior: float = 0.1
 
+    def __post_init__(self):
+        check_int(self.num_classes, "num_classes")
+        check_int(self.width, "width")
+        check_int(self.epochs, "epochs")
+        check_int(self.batch_size, "batch_size")
+        check_positive(self.lr, "lr")
+        check_nonnegative(self.weight_decay, "weight_decay")
+        check_fraction(self.warmup_fraction, "warmup_fraction")
+        check_nonnegative(self.box_weight, "box_weight")
+        if not 0 < check_fraction(self.prior, "prior") < 1:
+            raise ValueError(f"prior must lie strictly between 0 and 1, got {self.prior}.")
+
 
 def _conv(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, stride, padding=dilation, dilation=dilation, bias=False),
@@ -80,7 +100,8 @@ class TinyDetector(nn.Module):
 
     Parameters
     ----------
-    config : TinyDetectorConfig
+    config : TinyDetectorConfig, optional
+        The defaults when omitted; kept as ``model.config``.
 
     Notes
     -----
@@ -95,8 +116,11 @@ class TinyDetector(nn.Module):
     ((2, 4, 16, 16), (2, 4, 16, 16))
     """
 
-    def __init__(self, config: TinyDetectorConfig):
+    def __init__(self, config: TinyDetectorConfig | None = None):
         super().__init__()
+        config = TinyDetectorConfig() if config is None else config
+        if not isinstance(config, TinyDetectorConfig):
+            raise ValueError(f"config must be a TinyDetectorConfig, got {type(config).__name__}.")
         w = config.width
         self.config = config
         self.body = nn.Sequential(_conv(3, 16, stride=2), _conv(16, w, stride=2), _conv(w, w),
@@ -110,6 +134,7 @@ class TinyDetector(nn.Module):
             self.heat.bias.fill_(float(np.log(self.config.prior / (1 - self.config.prior))))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        check_shape(x, "B C H W", C=3)
         f = self.body(x)                                                # (B, width, H/4, W/4)
         return self.heat(f), self.box(f)
 
