@@ -171,8 +171,8 @@ def nucleus_reference(logits, p):
 
 
 def _top_p_cases(rng):
-    yield Case("hand-made: probabilities 0.5, 0.3, 0.15, 0.05 and p = 0.8", (np.log([0.5, 0.3, 0.15, 0.05]), 0.8))
-    yield Case("hand-made: the same, shuffled, p = 0.81", (np.log([0.15, 0.5, 0.05, 0.3]), 0.81))
+    yield Case("hand-made: probabilities 0.5, 0.3, 0.15, 0.05 and p = 0.75", (np.log([0.5, 0.3, 0.15, 0.05]), 0.75))
+    yield Case("hand-made: the same, shuffled, p = 0.85", (np.log([0.15, 0.5, 0.05, 0.3]), 0.85))
     for V, p in [(10, 0.5), (50, 0.9), (50, 0.2)]:
         yield Case(f"random logits over {V} tokens, p = {p}", (rng.normal(size=V) * 2, p))
     yield Case("p = 1: every token", (rng.normal(size=8), 1.0))

@@ -80,7 +80,7 @@ def top_p_filter(logits: torch.Tensor, p: float) -> torch.Tensor:
     Examples
     --------
     >>> probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
-    >>> top_p_filter(probs.log(), 0.8).isfinite().tolist()     # 0.5 + 0.3 reaches 0.8
+    >>> top_p_filter(probs.log(), 0.75).isfinite().tolist()    # 0.5 + 0.3 passes 0.75
     [[True, True, False, False]]
     """
     logits = _check_logits(logits)
