@@ -102,17 +102,28 @@ class Seq2SeqTransformer(nn.Module):
     def _embed(self, ids: torch.Tensor) -> torch.Tensor:
         return self.pos(self.embed(ids) * math.sqrt(self.config.d_model))          # (B, n, D)
 
+    def encode(self, src: torch.Tensor, src_lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The encoder's memory (B, M, D) of ``src`` (B, M) and the source padding mask (B, 1, M)."""
+        src_mask = padding_mask(src_lengths, src.shape[1])                          # (B, 1, M)
+        return self.transformer.encoder(self._embed(src), src_mask), src_mask
+
+    def decode(self, memory: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor, need_weights: bool = False):
+        """Logits (B, N, V) of the token after each of ``tgt_in`` (B, N), attending to ``memory``; with
+        ``need_weights`` also the last cross-attention weights (B, h, N, M)."""
+        out, w = self.transformer.decoder(self._embed(tgt_in), memory,
+                                          causal_mask(tgt_in.shape[1], device=tgt_in.device), src_mask,
+                                          need_weights=True)
+        logits = out @ self.embed.weight.T                                          # (B, N, V)
+        return (logits, w) if need_weights else logits
+
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor,
                 need_weights: bool = False):
         """``src`` (B, M) with ``src_lengths`` (B,), ``tgt_in`` (B, N) starting with the begin token →
         logits (B, N, V); with ``need_weights`` also the last cross-attention weights (B, h, N, M)."""
         if src.ndim != 2 or tgt_in.ndim != 2 or src.shape[0] != tgt_in.shape[0]:
             raise ValueError(f"expected src (B, M) and tgt_in (B, N), got {tuple(src.shape)}, {tuple(tgt_in.shape)}.")
-        src_mask = padding_mask(src_lengths, src.shape[1])                          # (B, 1, M)
-        out, w = self.transformer(self._embed(src), self._embed(tgt_in), src_mask,
-                                  causal_mask(tgt_in.shape[1], device=tgt_in.device), need_weights=True)
-        logits = out @ self.embed.weight.T                                          # (B, N, V)
-        return (logits, w) if need_weights else logits
+        memory, src_mask = self.encode(src, src_lengths)
+        return self.decode(memory, src_mask, tgt_in, need_weights)
 
 
 def seq2seq_loss(model: Seq2SeqTransformer, batch) -> torch.Tensor:
@@ -139,7 +150,8 @@ def seq2seq_loss(model: Seq2SeqTransformer, batch) -> torch.Tensor:
 @torch.no_grad()
 def greedy_translate(model: Seq2SeqTransformer, src: torch.Tensor, src_lengths: torch.Tensor, max_len: int,
                      bos: int = 1, eos: int = 2) -> torch.Tensor:
-    """Decode greedily: feed the begin token, append the most likely token, stop at the end token.
+    """Decode greedily: encode the source once, then feed the begin token, append the most likely token, stop
+    at the end token.
 
     Defined in :ref:`sec-attention-encoder-decoder` (Eq. :eq:`eq-attention-cross`).
 
@@ -150,10 +162,11 @@ def greedy_translate(model: Seq2SeqTransformer, src: torch.Tensor, src_lengths: 
         after a row's end token, only end tokens.
     """
     max_len = check_int(max_len, "max_len")
+    memory, src_mask = model.encode(src, src_lengths)                               # the source is read once
     out = torch.full((src.shape[0], 1), bos, dtype=torch.long, device=src.device)
     done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
     for _ in range(max_len):
-        nxt = model(src, src_lengths, out)[:, -1].argmax(-1)                        # (B,) recompute, no cache
+        nxt = model.decode(memory, src_mask, out)[:, -1].argmax(-1)                 # (B,) the decoder recomputes
         nxt = torch.where(done, torch.full_like(nxt, eos), nxt)
         out = torch.cat([out, nxt[:, None]], 1)
         done |= nxt == eos
