@@ -47,11 +47,11 @@ def test_each_stage_sees_the_previous_stages_heatmaps():
         out = net(x)
         f = net.features(x)
         h1 = net.head(f)
-        h2 = net.refine[0](torch.cat([f, h1], 1))
+        h2 = h1 + net.refine[0](torch.cat([f, h1], 1))                 # a correction of stage 1's maps
         torch.testing.assert_close(out[:, 0], h1, rtol=0, atol=0)
         torch.testing.assert_close(out[:, 1], h2, rtol=0, atol=0)
         # changing stage 1's output changes stage 2's: the refinement really reads the heatmaps
-        assert not torch.allclose(net.refine[0](torch.cat([f, h1 + 1], 1)), h2)
+        assert not torch.allclose(net.refine[0](torch.cat([f, h1 + 1], 1)), h2 - h1)
 
 
 def test_coordinate_net_shapes_and_its_linear_head():
@@ -96,3 +96,4 @@ def test_a_perfect_heatmap_is_decoded_to_the_exact_keypoints():
     assert err[inner].max() < 2e-4                                 # float32 maps: log-parabola exact to ~1e-5 cell
     assert err[~inner].max() <= 2.0                                # border cells are not refined: half a cell
     assert np.all(scores > 0.5)
+

@@ -4,8 +4,9 @@ coordinate-regression network it is compared with, on Chapter 7's stick figures.
 ``HeatmapNet`` cuts the image into 4×4 patches (a stride-4 convolution), mixes them with dilated 3×3
 convolutions whose receptive field covers the whole 64×64 figure, and predicts K heatmaps at stride 4. Each
 further stage sees the shared features *and* the previous stage's heatmaps, so it can use the positions of
-the other joints to fix a doubtful one (a wrist is where the elbow's arm ends); every stage is supervised
-(:func:`coursekit.pose.heatmap_loss`). ``CoordinateNet`` has the same stem and body but regresses the 2K
+the other joints to fix a doubtful one (a wrist is where the elbow's arm ends), and adds a correction to those
+heatmaps (CPM's stages output new maps instead; starting from the previous answer is what lets a second stage
+help within a few seconds of training). Every stage is supervised (:func:`coursekit.pose.heatmap_loss`). ``CoordinateNet`` has the same stem and body but regresses the 2K
 numbers directly through a fully connected layer, as DeepPose does.
 
 References
@@ -99,7 +100,7 @@ def _stem_and_body(config: HeatmapNetConfig) -> nn.Sequential:
 
 
 class HeatmapNet(nn.Module):
-    """S-stage heatmap network: shared features F, then ``H¹ = head₁(F)``, ``Hᵗ = stageₜ([F, Hᵗ⁻¹])``.
+    """S-stage heatmap network: shared features F, then ``H¹ = head(F)``, ``Hᵗ = Hᵗ⁻¹ + gₜ([F, Hᵗ⁻¹])``.
 
     Defined in :ref:`sec-pose-stages` (Eq. :eq:`eq-pose-stages`).
 
@@ -138,7 +139,7 @@ class HeatmapNet(nn.Module):
         h = self.head(f)                                                  # (B, K, H/4, W/4) stage 1
         out = [h]
         for stage in self.refine:
-            h = stage(torch.cat([f, h], dim=1))                           # (B, K, H/4, W/4) stage t
+            h = h + stage(torch.cat([f, h], dim=1))                       # (B, K, H/4, W/4) stage t
             out.append(h)
         return torch.stack(out, dim=1)                                    # (B, S, K, H/4, W/4)
 
