@@ -18,8 +18,8 @@ from coursekit.training import FitConfig, History, evaluate, fit
 
 __all__ = ["segmentation_tensors", "predict_labels", "train_segmenter", "DEFAULT_SEGMENTATION_FIT"]
 
-#: The chapter's recipe: 9 epochs of AdamW at peak rate 5e-3 (5% warmup, cosine decay), batches of 16.
-DEFAULT_SEGMENTATION_FIT = FitConfig(epochs=9, batch_size=16, lr=5e-3, warmup_fraction=0.05)
+#: The chapter's recipe: 6 epochs of AdamW at peak rate 4e-3 (5% warmup, cosine decay), batches of 8.
+DEFAULT_SEGMENTATION_FIT = FitConfig(epochs=6, batch_size=8, lr=4e-3, warmup_fraction=0.05)
 
 
 def segmentation_tensors(images, semantic=None):
@@ -101,7 +101,8 @@ def train_segmenter(model: nn.Module, train: tuple, val: tuple, generator: torch
     Returns
     -------
     History
-        ``val`` holds the mean IoU over the K classes after each epoch.
+        ``val`` holds the mean IoU over the K classes after each epoch. The model's weights are left in the
+        channels-last memory layout, which changes nothing in what it computes.
 
     Examples
     --------
@@ -114,8 +115,11 @@ def train_segmenter(model: nn.Module, train: tuple, val: tuple, generator: torch
     config = DEFAULT_SEGMENTATION_FIT if config is None else config
     w = check_nonnegative(dice_weight, "dice_weight")
 
+    model.to(memory_format=torch.channels_last)     # (B, H, W, C) in memory: ~10% faster convolutions on a CPU
+
     def loss_fn(m, batch):
-        return ce_dice_loss(m(batch[0]), batch[1], dice_weight=w)
+        x = batch[0].contiguous(memory_format=torch.channels_last)
+        return ce_dice_loss(m(x), batch[1], dice_weight=w)
 
     def metric(m, data):
         K = m(data[0][:1]).shape[1]                                     # logits of one image: (1, K, H, W)
