@@ -106,8 +106,10 @@ def train_segmenter(model: nn.Module, train: tuple, val: tuple, generator: torch
 
     Examples
     --------
-    >>> X, Y = torch.zeros(4, 3, 8, 8), torch.zeros(4, 8, 8, dtype=torch.long)
-    >>> h = train_segmenter(nn.Conv2d(3, 2, 1), (X, Y), (X, Y), torch.Generator().manual_seed(0),
+    >>> X, Y = torch.zeros(4, 3, 8, 8), torch.zeros(4, 8, 8, dtype=torch.long)   # every pixel is class 0
+    >>> net = nn.Conv2d(3, 2, 1)
+    >>> _ = nn.init.zeros_(net.bias)                                    # no class favoured at the start
+    >>> h = train_segmenter(net, (X, Y), (X, Y), torch.Generator().manual_seed(0),
     ...                     FitConfig(epochs=2, batch_size=2, lr=0.1), progress=False)
     >>> h.val[-1]
     1.0
