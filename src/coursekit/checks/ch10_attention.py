@@ -1,5 +1,7 @@
-"""Checks of Chapter 10's exercises: scaled dot-product attention, the sinusoidal encoding, multi-head
-attention, the nucleus (top-p) filter, byte-pair merges and beam search.
+"""Checks of Chapter 10's exercises.
+
+The exercises: scaled dot-product attention, the sinusoidal encoding, multi-head attention, the nucleus
+(top-p) filter, byte-pair merges and beam search.
 
 Every input is plain data (NumPy arrays, ints, floats, strings); the references are the coursekit functions,
 wrapped where the library works on torch tensors. Known slips are recognised by comparing the student's

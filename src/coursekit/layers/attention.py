@@ -291,8 +291,10 @@ class MultiHeadAttention(nn.Module):
 
     def forward(self, x_q: torch.Tensor, x_kv: torch.Tensor | None = None, mask: torch.Tensor | None = None,
                 cache: KVCache | None = None, need_weights: bool = False):
-        """Attend from ``x_q`` (B, N, D) to ``x_kv`` (default ``x_q``); return (B, N, D), and the weights
-        (B, h, N, M) if ``need_weights``. A ``cache`` is read and extended in place."""
+        """Attend from ``x_q`` (B, N, D) to ``x_kv`` (default ``x_q``) and return (B, N, D).
+
+        With ``need_weights`` the weights (B, h, N, M) come too. A ``cache`` is read and extended in place.
+        """
         past = None if cache is None or cache.k is None else (cache.k, cache.v)
         res = multi_head_attention(x_q, x_q if x_kv is None else x_kv, self.in_proj_weight, self.in_proj_bias,
                                    self.out_proj.weight, self.out_proj.bias, self.n_heads, mask, past)

@@ -1,5 +1,4 @@
-"""Transformer blocks: Post-LN and Pre-LN encoder blocks, a decoder block with cross-attention, the stacks
-and the encoder–decoder.
+"""Transformer blocks: Post-LN and Pre-LN encoder blocks, a decoder block, the stacks and the encoder–decoder.
 
 Chapter 10 (Attention and transformers); the GPT of ``coursekit.models.gpt`` stacks :class:`TransformerBlock`
 with a causal mask, and Chapter 11's ViT stacks it without one. Every module has the sub-module names of
@@ -149,9 +148,11 @@ class DecoderBlock(_Block):
 
     def forward(self, x: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor | None = None,
                 memory_mask: torch.Tensor | None = None, need_weights: bool = False):
-        """``x`` (B, N, D) attends to itself under ``mask`` and to ``memory`` (B, M, D) under ``memory_mask``
-        (e.g. a (B, 1, M) padding mask); returns (B, N, D), and the cross-attention weights (B, h, N, M)
-        if ``need_weights``."""
+        """Self-attention of ``x`` (B, N, D), cross-attention to ``memory`` (B, M, D), FFN; returns (B, N, D).
+
+        ``mask`` masks the self-attention (usually causal), ``memory_mask`` the cross-attention (e.g. a
+        (B, 1, M) padding mask). With ``need_weights`` the cross-attention weights (B, h, N, M) come too.
+        """
         self._check(x)
         self._check(memory, "memory")
         if self.norm_first:

@@ -108,8 +108,10 @@ class Seq2SeqTransformer(nn.Module):
         return self.transformer.encoder(self._embed(src), src_mask), src_mask
 
     def decode(self, memory: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor, need_weights: bool = False):
-        """Logits (B, N, V) of the token after each of ``tgt_in`` (B, N), attending to ``memory``; with
-        ``need_weights`` also the last cross-attention weights (B, h, N, M)."""
+        """Logits (B, N, V) of the token after each of ``tgt_in`` (B, N), attending to ``memory``.
+
+        With ``need_weights`` the last cross-attention weights (B, h, N, M) come too.
+        """
         out, w = self.transformer.decoder(self._embed(tgt_in), memory,
                                           causal_mask(tgt_in.shape[1], device=tgt_in.device), src_mask,
                                           need_weights=True)
@@ -118,8 +120,11 @@ class Seq2SeqTransformer(nn.Module):
 
     def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor,
                 need_weights: bool = False):
-        """``src`` (B, M) with ``src_lengths`` (B,), ``tgt_in`` (B, N) starting with the begin token →
-        logits (B, N, V); with ``need_weights`` also the last cross-attention weights (B, h, N, M)."""
+        """Logits (B, N, V) of the next target token after each position of ``tgt_in`` (B, N).
+
+        ``src`` (B, M) holds ``src_lengths`` (B,) real tokens each, ``tgt_in`` starts with the begin token.
+        With ``need_weights`` the last cross-attention weights (B, h, N, M) come too.
+        """
         if src.ndim != 2 or tgt_in.ndim != 2 or src.shape[0] != tgt_in.shape[0]:
             raise ValueError(f"expected src (B, M) and tgt_in (B, N), got {tuple(src.shape)}, {tuple(tgt_in.shape)}.")
         memory, src_mask = self.encode(src, src_lengths)
@@ -150,10 +155,20 @@ def seq2seq_loss(model: Seq2SeqTransformer, batch) -> torch.Tensor:
 @torch.no_grad()
 def greedy_translate(model: Seq2SeqTransformer, src: torch.Tensor, src_lengths: torch.Tensor, max_len: int,
                      bos: int = 1, eos: int = 2) -> torch.Tensor:
-    """Decode greedily: encode the source once, then feed the begin token, append the most likely token, stop
-    at the end token.
+    """Decode greedily: read the source once, then append the most likely token until the end token.
 
     Defined in :ref:`sec-attention-encoder-decoder` (Eq. :eq:`eq-attention-cross`).
+
+    Parameters
+    ----------
+    model : Seq2SeqTransformer
+    src : (B, M) LongTensor
+        Source ids, padded after each length.
+    src_lengths : (B,) LongTensor
+    max_len : int
+        Most tokens to generate.
+    bos, eos : int
+        The begin and end ids.
 
     Returns
     -------

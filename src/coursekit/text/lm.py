@@ -78,7 +78,7 @@ def lm_loss(model, batch) -> torch.Tensor:
     Examples
     --------
     >>> uniform = lambda ids, cache=None: torch.zeros(*ids.shape, 5)         # a model that knows nothing
-    >>> round(lm_loss(uniform, (torch.zeros(2, 4, dtype=torch.long),)).item(), 4) == round(np.log(5), 4)
+    >>> round(lm_loss(uniform, (torch.zeros(2, 4, dtype=torch.long),)).item(), 4) == round(float(np.log(5)), 4)
     True
     """
     windows = batch[0]
@@ -108,7 +108,7 @@ def lm_eval_loss(model, windows: torch.Tensor, batch_size: int = 256) -> float:
     >>> class Uniform(nn.Module):
     ...     def forward(self, ids, cache=None):
     ...         return torch.zeros(*ids.shape, 7)
-    >>> round(lm_eval_loss(Uniform(), torch.zeros(5, 4, dtype=torch.long), batch_size=2), 4) == round(np.log(7), 4)
+    >>> round(lm_eval_loss(Uniform(), torch.zeros(5, 4, dtype=torch.long), batch_size=2), 4) == round(float(np.log(7)), 4)
     True
     """
     def per_window(m, batch):
@@ -149,7 +149,7 @@ def train_language_model(model, train_windows: torch.Tensor, val_windows: torch.
 
 
 def bigram_log_probs(ids, vocab_size: int, alpha: float = 0.1) -> np.ndarray:
-    """log p(next = b | previous = a) estimated by counting pairs, with add-α smoothing.
+    """Bigram log-probabilities log p(next = b | previous = a), counted with add-α smoothing.
 
     Defined in :ref:`sec-attention-gpt` (Eq. :eq:`eq-attention-bigram`).
 
@@ -203,7 +203,7 @@ def bigram_nll(log_probs: np.ndarray, windows) -> float:
     Examples
     --------
     >>> lp = np.log(np.full((4, 4), 0.25))
-    >>> round(bigram_nll(lp, np.array([[0, 1, 2, 3]])), 4) == round(np.log(4), 4)
+    >>> round(bigram_nll(lp, np.array([[0, 1, 2, 3]])), 4) == round(float(np.log(4)), 4)
     True
     """
     w = np.asarray(windows, dtype=np.int64)
