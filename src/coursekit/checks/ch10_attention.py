@@ -343,7 +343,7 @@ CHECKS = [
           review=_review_with([(_bpe_ties_largest, "on a tie, take the pair with the smallest (left id, right id)."),
                                (_bpe_no_pretokenize, "pre-tokenise with SPLIT_PATTERN first: merges never cross "
                                                      "chunks such as ' cat' and '.'.")], atol=0),
-          implements=(train_bpe, BytePairEncoder), forbidden=("tokenizers", "sentencepiece", "tiktoken")),
+          implements=(train_bpe, BytePairEncoder), forbidden=("tokenizers.Tokenizer", "tokenizers.trainers.BpeTrainer", "sentencepiece.SentencePieceTrainer.train")),
     Check("ch10.beam_search", cases=_beam_cases, reference=beam_search_reference, judge=_beam_judge,
           implements=(beam_search,)),
 ]
