@@ -3,6 +3,7 @@
 Chapter 4 (what a CNN looks at) and Chapter 18.
 """
 
+from coursekit.explain.attention import attention_rollout, mean_attention_distance
 from coursekit.explain.saliency import (
     gradient_saliency,
     smoothgrad,
@@ -21,6 +22,8 @@ from coursekit.explain.sanity import (
 )
 
 __all__ = [
+    "attention_rollout",
+    "mean_attention_distance",
     "gradient_saliency",
     "smoothgrad",
     "cam_map",

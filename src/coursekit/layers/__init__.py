@@ -29,11 +29,29 @@ from coursekit.layers.blocks import (
 )
 from coursekit.layers.init import init_parameters_
 from coursekit.layers.masks import causal_mask, padding_mask, prefix_lm_mask
+from coursekit.layers.patches import (
+    patchify,
+    unpatchify,
+    patch_embed,
+    PatchEmbedding,
+    prepend_tokens,
+    sinusoidal_2d_positional_encoding,
+    interpolate_position_embedding,
+)
 from coursekit.layers.positional import (
     sinusoidal_positional_encoding,
     sinusoidal_shift_matrix,
     SinusoidalPositionalEncoding,
     LearnedPositionalEncoding,
+)
+from coursekit.layers.swin import (
+    window_partition,
+    window_reverse,
+    cyclic_shift,
+    shifted_window_mask,
+    relative_position_index,
+    RelativePositionBias,
+    PatchMerging,
 )
 from coursekit.layers.transformer import (
     TransformerBlock,
@@ -66,10 +84,24 @@ __all__ = [
     "causal_mask",
     "padding_mask",
     "prefix_lm_mask",
+    "patchify",
+    "unpatchify",
+    "patch_embed",
+    "PatchEmbedding",
+    "prepend_tokens",
+    "sinusoidal_2d_positional_encoding",
+    "interpolate_position_embedding",
     "sinusoidal_positional_encoding",
     "sinusoidal_shift_matrix",
     "SinusoidalPositionalEncoding",
     "LearnedPositionalEncoding",
+    "window_partition",
+    "window_reverse",
+    "cyclic_shift",
+    "shifted_window_mask",
+    "relative_position_index",
+    "RelativePositionBias",
+    "PatchMerging",
     "TransformerBlock",
     "DecoderBlock",
     "TransformerEncoder",

@@ -25,6 +25,15 @@ from coursekit.models.tiny_detector import (
 from coursekit.models.unet import UNetConfig, UNet
 from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
 from coursekit.models.vgg import VGGConfig, VGGSketch
+from coursekit.models.vit import (
+    ViTConfig,
+    ViT,
+    vit_preset,
+    vit_parameter_count,
+    vit_flops,
+    deit_hard_distillation_loss,
+    fit_digits_classifier,
+)
 
 __all__ = [
     "Scaling",
@@ -58,4 +67,11 @@ __all__ = [
     "init_parameters_",
     "VGGConfig",
     "VGGSketch",
+    "ViTConfig",
+    "ViT",
+    "vit_preset",
+    "vit_parameter_count",
+    "vit_flops",
+    "deit_hard_distillation_loss",
+    "fit_digits_classifier",
 ]
