@@ -29,7 +29,7 @@ from skimage import feature
 import coursekit.image
 from coursekit.data import load_image
 from coursekit.image import corners, derivatives, dct, edges, entropy, filters, fourier, hough, intensity, jpeg
-from coursekit.image import morphology, nonlinear, sampling, template
+from coursekit.image import components, morphology, nonlinear, pyramids, sampling, template, thresholds
 
 # ----------------------------------------------------------------------------- points are (x, y)
 
@@ -182,6 +182,10 @@ FLOAT_OUT = {
     "block_dct": lambda x: dct.block_dct(x),
     "convolution_theorem": lambda x: np.stack(fourier.convolution_theorem(x, K3)),
     "sample": lambda x: sampling.sample(x, 2, prefilter=True),
+    "pyr_down": pyramids.pyr_down,
+    "pyr_up": pyramids.pyr_up,
+    "gaussian_pyramid": lambda x: pyramids.gaussian_pyramid(x, 3)[-1],
+    "laplacian_pyramid": lambda x: pyramids.laplacian_pyramid(x, 3)[0],
 }
 # the DFT of any real grey image: complex128
 COMPLEX_OUT = {"dft2": fourier.dft2}
@@ -203,6 +207,10 @@ UINT8_ONLY = {
     "otsu_threshold": intensity.otsu_threshold,
     "quantize": lambda x: sampling.quantize(x, 4),
     "jpeg_compress": lambda x: jpeg.jpeg_compress(x, 50)[0],
+    "multi_otsu_thresholds": lambda x: thresholds.multi_otsu_thresholds(x, 3),
+    "isodata_threshold": thresholds.isodata_threshold,
+    "li_threshold": thresholds.li_threshold,
+    "triangle_threshold": thresholds.triangle_threshold,
 }
 # point operations on [0, L - 1]: uint8 stays uint8, float (or bool) in [0, 1] gives float64
 POINT_OPS = {
@@ -217,7 +225,8 @@ BOOL_OUT = {
     "hysteresis_threshold": lambda x: edges.hysteresis_threshold(x, 0.5, 20),
 }
 # edge maps in (any dtype, nonzero votes), accumulators or detections out; gradient fields in, float64 out
-EDGE_MAPS = {"hough_lines_accumulator", "hough_circles_accumulator", "hough_circles", "non_max_suppression"}
+EDGE_MAPS = {"hough_lines_accumulator", "hough_circles_accumulator", "hough_circles", "non_max_suppression",
+             "probabilistic_hough_lines"}
 # a grey image in, points out: (K, 2) int64 (x, y)
 POINTS_OUT = {"harris_corners"}
 
@@ -253,7 +262,7 @@ def test_operations_that_select_values_keep_the_dtype(name, dtype):
 def test_8_bit_algorithms_take_uint8_and_refuse_everything_else(name):
     x = _grey(np.uint8)
     out = UINT8_ONLY[name](x)
-    assert isinstance(out, int) or out.dtype in (np.uint8, np.int64)
+    assert isinstance(out, (int, float)) or out.dtype in (np.uint8, np.int64)   # Li's threshold is a float
     for dtype in (bool, np.int16, np.float64):
         with pytest.raises(ValueError, match="uint8"):
             UINT8_ONLY[name](_grey(dtype))
@@ -288,6 +297,14 @@ def test_every_public_image_function_has_a_dtype_rule():
                    if inspect.isfunction(f := getattr(coursekit.image, name))
                    and next(iter(inspect.signature(f).parameters), None) in ("image", "edges", "magnitude")}
     assert takes_image - tabled == set()
+
+
+@pytest.mark.parametrize("dtype", GREY_DTYPES, ids=lambda d: np.dtype(d).name)
+def test_connected_components_read_any_mask_as_nonzero(dtype):
+    x = _grey(dtype) > 50 if dtype is not bool else _grey(dtype)
+    labels, n = components.connected_components(x.astype(dtype))
+    assert labels.dtype == np.int32
+    np.testing.assert_array_equal(labels, components.connected_components(x.astype(np.float64))[0])
 
 
 @pytest.mark.parametrize("dtype", GREY_DTYPES, ids=lambda d: np.dtype(d).name)

@@ -5,6 +5,8 @@ warping. Chapter 2 (transformations, warping) and Chapter 9 (the camera). Points
 """
 
 from coursekit.geometry.camera import Camera, look_at, orbit_cameras, camera_rays, project
+from coursekit.geometry.robust import transfer_error, ransac_trials, ransac_homography
+from coursekit.geometry.similarity import estimate_similarity
 from coursekit.geometry.transforms import (
     DEGREES_OF_FREEDOM,
     degrees_of_freedom,
@@ -27,6 +29,10 @@ __all__ = [
     "orbit_cameras",
     "camera_rays",
     "project",
+    "transfer_error",
+    "ransac_trials",
+    "ransac_homography",
+    "estimate_similarity",
     "DEGREES_OF_FREEDOM",
     "degrees_of_freedom",
     "translation_matrix",

@@ -6,6 +6,7 @@ transforms, JPEG, Hough transforms and template matching. Images are NumPy array
 ("Conventions") for the dtype and scale conventions.
 """
 
+from coursekit.image.components import row_runs, touching_runs, union_find, connected_components
 from coursekit.image.corners import harris_response, harris_corners
 from coursekit.image.dct import dct_matrix, dct2, idct2, dct_basis_images, block_dct, block_idct
 from coursekit.image.derivatives import sobel, laplacian, laplacian_of_gaussian
@@ -51,6 +52,7 @@ from coursekit.image.hough import (
     hough_circles,
     find_peaks,
 )
+from coursekit.image.hough_segments import walk_line, probabilistic_hough_lines
 from coursekit.image.intensity import (
     negative,
     log_transform,
@@ -75,10 +77,28 @@ from coursekit.image.jpeg import (
 )
 from coursekit.image.morphology import square, disk, cross, erode, dilate, opening, closing, boundary
 from coursekit.image.nonlinear import median_filter, bilateral_filter
+from coursekit.image.pyramids import (
+    PYRAMID_KERNEL,
+    pyr_down,
+    pyr_up,
+    gaussian_pyramid,
+    laplacian_pyramid,
+    reconstruct_from_laplacian,
+)
 from coursekit.image.sampling import sample, quantize, upsample_nearest, zone_plate
 from coursekit.image.template import window_sums, cross_correlation, match_template
+from coursekit.image.thresholds import (
+    multi_otsu_thresholds,
+    isodata_threshold,
+    li_threshold,
+    triangle_threshold,
+)
 
 __all__ = [
+    "row_runs",
+    "touching_runs",
+    "union_find",
+    "connected_components",
     "harris_response",
     "harris_corners",
     "dct_matrix",
@@ -122,6 +142,8 @@ __all__ = [
     "hough_circles_accumulator",
     "hough_circles",
     "find_peaks",
+    "walk_line",
+    "probabilistic_hough_lines",
     "negative",
     "log_transform",
     "gamma_correct",
@@ -150,6 +172,12 @@ __all__ = [
     "boundary",
     "median_filter",
     "bilateral_filter",
+    "PYRAMID_KERNEL",
+    "pyr_down",
+    "pyr_up",
+    "gaussian_pyramid",
+    "laplacian_pyramid",
+    "reconstruct_from_laplacian",
     "sample",
     "quantize",
     "upsample_nearest",
@@ -157,4 +185,8 @@ __all__ = [
     "window_sums",
     "cross_correlation",
     "match_template",
+    "multi_otsu_thresholds",
+    "isodata_threshold",
+    "li_threshold",
+    "triangle_threshold",
 ]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from coursekit.image.components import connected_components
 from coursekit.image.filters import PAD_MODES, gaussian_kernel1d, pad_index
 
 __all__ = ["canny_banded", "correlate_by_matmul", "sector_from_gradient", "nms_keep", "connected_to_strong"]
@@ -100,11 +101,10 @@ def sector_from_gradient(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
 def connected_to_strong(weak: np.ndarray, strong: np.ndarray) -> np.ndarray:
     """Hysteresis steps 2-3 on ``(H, W)`` bool masks: the weak components that touch a strong pixel.
 
-    ``strong`` lies within ``weak``; components are 8-connected; ``scipy.ndimage.label`` does the labelling.
+    ``strong`` lies within ``weak``; components are 8-connected, labelled by the chapter's own
+    :func:`coursekit.image.components.connected_components` (``scipy.ndimage.label`` is its test oracle).
     """
-    from scipy import ndimage
-
-    labels, n = ndimage.label(weak, structure=np.ones((3, 3)))      # (H, W) component id, 0 = none
+    labels, n = connected_components(weak, connectivity=2)          # (H, W) component id, 0 = none
     has_strong = np.zeros(n + 1, dtype=bool)
     has_strong[labels[strong]] = True                               # components touching a strong pixel
     has_strong[0] = False

@@ -19,6 +19,7 @@ import numpy as np
 
 from coursekit.core.validation import as_float_image, check_array, check_nonnegative
 from coursekit.image._canny_banded import canny_banded
+from coursekit.image.components import connected_components
 from coursekit.image.derivatives import sobel
 from coursekit.image.filters import gaussian_blur, pad
 
@@ -142,10 +143,10 @@ def hysteresis_threshold(magnitude, low: float, high: float) -> np.ndarray:
     2. Split the weak set into 8-connected components.
     3. Keep every component that contains at least one strong pixel.
 
-    The labelling in step 2 uses ``scipy.ndimage.label`` — connected components are a building block
-    here, not the lesson (Chapter 2's morphology section builds them from scratch). The argument order
-    is that of ``skimage.filters.apply_hysteresis_threshold(image, low, high)``, which joins
-    4-neighbours only.
+    Step 2 is :func:`coursekit.image.components.connected_components`, the chapter's own labelling
+    (section :ref:`sec-connected-components`; ``scipy.ndimage.label`` is its oracle in the tests). The
+    argument order is that of ``skimage.filters.apply_hysteresis_threshold(image, low, high)``, which
+    joins 4-neighbours only.
 
     References
     ----------
@@ -157,13 +158,11 @@ def hysteresis_threshold(magnitude, low: float, high: float) -> np.ndarray:
     >>> hysteresis_threshold(m, low=4, high=8).astype(int)   # the lone weak 5 on the right is dropped
     array([[0, 1, 1, 1, 0, 0]])
     """
-    from scipy import ndimage
-
     m = check_array(magnitude, "magnitude", ndim=2, dtype_kind="biuf")
     low, high = _check_thresholds(low, high)
     weak = m > low                                                  # (H, W) 1. candidate edges
     strong = m > high                                               # (H, W)    sure edges
-    labels, n = ndimage.label(weak, structure=np.ones((3, 3)))      # (H, W) 2. component id, 0 = none
+    labels, n = connected_components(weak, connectivity=2)          # (H, W) 2. component id, 0 = none
     has_strong = np.zeros(n + 1, dtype=bool)
     has_strong[labels[strong]] = True                               # 3. components touching a strong pixel
     has_strong[0] = False                                           #    (0 is the background)

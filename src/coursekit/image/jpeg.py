@@ -5,7 +5,9 @@ RGB → YCbCr (JFIF, full-range BT.601) → 4:2:0 chroma subsampling → level s
 8×8 DCT → quantisation with the Annex K tables scaled by the IJG quality rule →
 zigzag scan → run-length coding of the AC coefficients → (entropy coding).
 
-The last step is *estimated*, not performed: :func:`estimate_bits` charges each
+Three steps lose information: 4:2:0 chroma subsampling (colour only), quantisation (the main one, and the
+one the quality setting tunes) and rounding the decoded samples to uint8 (libjpeg also rounds the YCbCr
+planes to 8 bits before the DCT; here they stay in float64). The last step is *estimated*, not performed: :func:`estimate_bits` charges each
 symbol its ideal (empirical-entropy) code length plus its raw amplitude bits. A
 real encoder's Huffman code costs at most one extra bit per symbol, plus headers.
 
@@ -261,7 +263,7 @@ def _check_table(table) -> np.ndarray:
 
 
 def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """``q = round(X / Q)`` element-wise for one 8×8 block or a stack of them — the only lossy step.
+    """``q = round(X / Q)`` element-wise for one 8×8 block or a stack of them — JPEG's main, tunable loss.
 
     Defined in :ref:`sec-jpeg` (Eq. :eq:`eq-jpeg-quantisation`).
 
@@ -279,7 +281,9 @@ def quantize_coefficients(coeffs: np.ndarray, table: np.ndarray) -> np.ndarray:
     Notes
     -----
     Dividing by the step and rounding throws away what the step cannot express; large steps at high
-    frequencies, where the eye is least sensitive, are where JPEG saves its bits.
+    frequencies, where the eye is least sensitive, are where JPEG saves its bits. It is not the only
+    lossy step: 4:2:0 chroma subsampling and rounding to 8-bit samples lose information too, but the
+    quality setting acts only here.
 
     References
     ----------

@@ -202,10 +202,19 @@ def zone_plate(size: int = 256, max_frequency: float = 0.5) -> np.ndarray:
     -----
     The phase is ``phi(r) = alpha r^2`` so the local frequency is
     ``phi'(r) / (2 pi) = alpha r / pi``; choosing ``alpha = pi * max_frequency / (size / 2)``
-    makes it reach ``max_frequency`` at ``r = size / 2``. Sampling every ``s``-th
-    pixel lowers the Nyquist limit to ``0.5 / s`` cycles per pixel, so every ring
-    beyond radius ``size / (2 s)`` (for ``max_frequency = 0.5``) aliases into a
-    false, lower-frequency ring pattern.
+    makes it reach ``max_frequency`` at ``r = size / 2``. It keeps growing towards the
+    corners (``r = size / sqrt(2)``), where it is ``sqrt(2) * max_frequency``: with the
+    default 0.5 the corners already exceed the Nyquist limit of the full grid and alias.
+
+    As a vector, the local frequency at the offset ``(u, v)`` from the centre is
+    ``(u, v) * max_frequency / (size / 2)`` cycles per pixel. Sampling every ``s``-th
+    pixel lowers the Nyquist limit to ``0.5 / s``, so every ring beyond radius
+    ``size / (2 s)`` (for ``max_frequency = 0.5``) aliases: each component folds back by a
+    multiple of the new sampling rate ``1 / s``. The aliased frequency is zero, which is
+    the centre of a false ring pattern, wherever both components are multiples of ``1 / s``:
+    on a square lattice of spacing ``size / (2 s max_frequency)`` pixels around the centre
+    (64 px for ``size = 256``, ``s = 4``): halfway to the edges, at the edges and at the
+    corners.
 
     References
     ----------

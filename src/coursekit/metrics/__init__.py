@@ -26,7 +26,7 @@ from coursekit.metrics.detection import (
     coco_evaluate,
     COCO_STAT_NAMES,
 )
-from coursekit.metrics.image import mse, psnr, ssim
+from coursekit.metrics.image import mse, psnr, ssim, ssim_map, ssim_gaussian
 from coursekit.metrics.pose import COCO_KEYPOINT_SIGMAS, STICK_FIGURE_SIGMAS, pck, oks, limb_accuracy
 from coursekit.metrics.segmentation import (
     confusion_matrix,
@@ -64,6 +64,8 @@ __all__ = [
     "mse",
     "psnr",
     "ssim",
+    "ssim_map",
+    "ssim_gaussian",
     "COCO_KEYPOINT_SIGMAS",
     "STICK_FIGURE_SIGMAS",
     "pck",

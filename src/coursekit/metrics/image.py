@@ -1,6 +1,11 @@
 """Image quality metrics: mean squared error, PSNR and SSIM.
 
 Chapter 1 (PSNR) and Chapter 2 (SSIM next to PSNR); reused by the rendering chapter (Chapter 9).
+Two SSIMs live here: :func:`ssim_gaussian` (with :func:`ssim_map`) is Wang et al.'s original, with an
+11-tap Gaussian window of sigma 1.5 and population statistics, the setting
+``skimage.metrics.structural_similarity(..., gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``;
+:func:`ssim` is scikit-image's default, a uniform 7 × 7 window with sample (N - 1) statistics, used to compare
+saliency maps (Chapter 18).
 
 References
 ----------
@@ -16,8 +21,9 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from coursekit.core.validation import check_array, check_positive
+from coursekit.image.filters import gaussian_blur
 
-__all__ = ["mse", "psnr", "ssim"]
+__all__ = ["mse", "psnr", "ssim", "ssim_map", "ssim_gaussian"]
 
 
 def _as_image(x, name: str) -> np.ndarray:
@@ -45,6 +51,21 @@ def _check_same_shape(reference: np.ndarray, test: np.ndarray) -> None:
         f"reference and test must have the same shape, got {reference.shape} and {test.shape}; "
         "an error measure compares pixel by pixel, so resize or crop one of them first."
     )
+
+
+def _data_range(reference: np.ndarray, test: np.ndarray, data_range) -> float:
+    """``R``: as given (a finite number > 0), or 255 when both images are uint8 and it is omitted."""
+    if data_range is None:
+        if reference.dtype != np.uint8 or test.dtype != np.uint8:
+            raise ValueError(
+                f"data_range is required unless both images are uint8 (got {reference.dtype} and "
+                f"{test.dtype}); pass data_range=1.0 for float images in [0, 1] or 255 for 0..255 values."
+            )
+        return 255.0
+    if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real) or not np.isfinite(data_range) \
+            or data_range <= 0:
+        raise ValueError(f"data_range must be a finite number > 0, got {data_range!r}.")
+    return float(data_range)
 
 
 def mse(reference: np.ndarray, test: np.ndarray) -> float:
@@ -125,16 +146,7 @@ def psnr(reference: np.ndarray, test: np.ndarray, data_range: float | None = Non
     _as_image(reference, "reference")
     _as_image(test, "test")
     _check_same_shape(reference, test)
-    if data_range is None:
-        if reference.dtype != np.uint8 or test.dtype != np.uint8:
-            raise ValueError(
-                f"data_range is required unless both images are uint8 (got {reference.dtype} and "
-                f"{test.dtype}); pass data_range=1.0 for float images in [0, 1] or 255 for 0..255 values."
-            )
-        data_range = 255.0
-    if isinstance(data_range, bool) or not isinstance(data_range, numbers.Real) or not np.isfinite(data_range) \
-            or data_range <= 0:
-        raise ValueError(f"data_range must be a finite number > 0, got {data_range!r}.")
+    data_range = _data_range(reference, test, data_range)
     error = mse(reference, test)
     if error == 0.0:
         return float("inf")
@@ -188,3 +200,118 @@ def ssim(a, b, data_range: float = 1.0, win_size: int = 7) -> float:
     C1, C2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     s = ((2 * mu_a * mu_b + C1) * (2 * cov + C2)) / ((mu_a ** 2 + mu_b ** 2 + C1) * (var_a + var_b + C2))
     return float(s.mean())
+
+
+def ssim_map(reference: np.ndarray, test: np.ndarray, data_range: float | None = None,
+             sigma: float = 1.5) -> np.ndarray:
+    """Local structural similarity with a Gaussian window, one value per pixel (Wang et al., 2004).
+
+    Defined in :ref:`sec-ssim` (Eq. :eq:`eq-ssim`).
+
+    Parameters
+    ----------
+    reference : (H, W) or (H, W, C) ndarray of real numbers
+        The image taken as ground truth; colour channels are compared one by one.
+    test : ndarray, same shape as ``reference``
+        The image being judged.
+    data_range : float, optional
+        ``R``, as in :func:`psnr`: 255 for uint8 (the default when both are uint8), 1 for [0, 1] floats.
+    sigma : float
+        Standard deviation of the Gaussian window in pixels (1.5, as Wang et al.); the window has
+        ``2 * int(3.5 sigma + 0.5) + 1`` taps (11 for sigma 1.5), as scikit-image truncates it.
+
+    Returns
+    -------
+    (H, W) or (H, W, C) ndarray of float64
+        ``SSIM(x, y) = l c s`` at every pixel, at most 1; 1 where the two images agree.
+
+    Notes
+    -----
+    1. Local means ``mu_x = w * x``, ``mu_y = w * y`` with the Gaussian window ``w`` (border ``symmetric``,
+       SciPy's ``reflect``).
+    2. Local (population) variances and covariance: ``sigma_x^2 = w * x^2 - mu_x^2``, likewise
+       ``sigma_y^2`` and ``sigma_xy = w * (x y) - mu_x mu_y``.
+    3. ``SSIM = (2 mu_x mu_y + C1)(2 sigma_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(sigma_x^2 + sigma_y^2 + C2))``
+       with ``C1 = (0.01 R)^2`` and ``C2 = (0.03 R)^2``: luminance, contrast and structure in one product.
+
+    References
+    ----------
+    Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error
+    visibility to structural similarity", IEEE Trans. Image Processing 13(4), 2004.
+
+    Examples
+    --------
+    >>> a = np.random.default_rng(0).random((16, 16))
+    >>> float(ssim_map(a, a, data_range=1.0).min())
+    1.0
+    """
+    _as_image(reference, "reference")
+    _as_image(test, "test")
+    _check_same_shape(reference, test)
+    R = _data_range(reference, test, data_range)
+    sigma = check_positive(sigma, "sigma")
+    if reference.ndim == 3:                                         # colour: one map per channel
+        return np.stack([ssim_map(reference[..., c], test[..., c], R, sigma)
+                         for c in range(reference.shape[2])], axis=-1)
+    ksize = 2 * int(3.5 * sigma + 0.5) + 1
+    if ksize > min(reference.shape):
+        raise ValueError(f"the Gaussian window has {ksize} taps, more than the image's side "
+                         f"{min(reference.shape)}; use a larger image or a smaller sigma.")
+    x, y = reference.astype(np.float64), test.astype(np.float64)    # (H, W) each
+    def w(f: np.ndarray) -> np.ndarray:                              # the local weighted mean
+        return gaussian_blur(f, sigma, ksize, mode="symmetric")
+
+    mu_x, mu_y = w(x), w(y)                                         # 1. local means
+    var_x = w(x * x) - mu_x ** 2                                    # 2. local variances, covariance
+    var_y = w(y * y) - mu_y ** 2
+    cov = w(x * y) - mu_x * mu_y
+    C1, C2 = (0.01 * R) ** 2, (0.03 * R) ** 2
+    return ((2 * mu_x * mu_y + C1) * (2 * cov + C2)                 # 3. luminance x contrast-structure
+            / ((mu_x ** 2 + mu_y ** 2 + C1) * (var_x + var_y + C2)))
+
+
+def ssim_gaussian(reference: np.ndarray, test: np.ndarray, data_range: float | None = None,
+                  sigma: float = 1.5) -> float:
+    """Mean SSIM with a Gaussian window: :func:`ssim_map` averaged away from the border.
+
+    Defined in :ref:`sec-ssim` (Eq. :eq:`eq-ssim`).
+
+    Parameters
+    ----------
+    reference : (H, W) or (H, W, C) ndarray of real numbers
+        The image taken as ground truth.
+    test : ndarray, same shape as ``reference``
+        The image being judged.
+    data_range : float, optional
+        ``R``, as in :func:`psnr` (may be omitted only for two uint8 images).
+    sigma : float
+        Standard deviation of the Gaussian window, pixels.
+
+    Returns
+    -------
+    float
+        The mean of the map over the pixels at least the window's radius from the border (and over the
+        channels), at most 1. Equal to ``skimage.metrics.structural_similarity(reference, test,
+        data_range=R, gaussian_weights=True, sigma=sigma, use_sample_covariance=False)`` (with
+        ``channel_axis=-1`` for colour).
+
+    Notes
+    -----
+    The border strip is left out because its windows reach outside the image, as scikit-image does.
+    Unlike PSNR, SSIM barely moves when the whole image gets brighter (the luminance term compares means
+    relative to their size) but drops when noise or blur destroys local structure.
+
+    References
+    ----------
+    Z. Wang, A. C. Bovik, H. R. Sheikh and E. P. Simoncelli, "Image quality assessment: from error
+    visibility to structural similarity", IEEE Trans. Image Processing 13(4), 2004.
+
+    Examples
+    --------
+    >>> f = np.random.default_rng(0).random((32, 32))
+    >>> ssim_gaussian(f, f, data_range=1.0), ssim_gaussian(f, 1.0 - f, data_range=1.0) < 0
+    (1.0, True)
+    """
+    S = ssim_map(reference, test, data_range, sigma)
+    r = int(3.5 * float(sigma) + 0.5)                               # the window's radius
+    return float(S[r:S.shape[0] - r, r:S.shape[1] - r].mean())
