@@ -55,6 +55,34 @@ def test_nms_with_y_pointing_up_fails():
     assert not result.passed and all("values differ" in c.hint for c in result.cases if not c.passed)
 
 
+def _nms_without_wrap_around(magnitude, direction):
+    """The literal reading of "nearest of 0°, 45°, 90°, 135°": 170° goes to 135°, not to 180° ≡ 0°."""
+    H, W = magnitude.shape
+    deg = np.rad2deg(direction) % 180.0
+    sector = np.argmin(np.abs(deg[..., None] - np.array([0.0, 45.0, 90.0, 135.0])), axis=-1)
+    p = np.pad(magnitude, 1)
+    keep = np.zeros((H, W), bool)
+    for s, (dr, dc) in enumerate([(0, 1), (1, 1), (1, 0), (1, -1)]):
+        ahead, behind = p[1 + dr:1 + dr + H, 1 + dc:1 + dc + W], p[1 - dr:1 - dr + H, 1 - dc:1 - dc + W]
+        keep |= (sector == s) & (magnitude >= ahead) & (magnitude >= behind)
+    return np.where(keep, magnitude, 0.0)
+
+
+def test_nms_without_the_wrap_around_is_told_about_180_degrees():
+    result = grading.run_check("ch02.non_max_suppression", _nms_without_wrap_around)
+    failed = [c for c in result.cases if not c.passed]
+    assert not result.passed and failed
+    assert all("180°" in c.hint and "0°" in c.hint for c in failed), result.report()
+
+
+def test_nms_modulo_180_with_the_wrap_around_earns_full_points():
+    def wrapped(magnitude, direction):       # the same rounding, written as the task text now says
+        deg = np.rad2deg(direction) % 180.0
+        deg = np.where(deg >= 157.5, 0.0, deg)                  # 170° is 10° from 180° ≡ 0°: it goes to 0°
+        return _nms_without_wrap_around(magnitude, np.deg2rad(deg))
+    assert grading.run_check("ch02.non_max_suppression", wrapped, points=4).points == 4
+
+
 def test_hints_never_print_reference_values():
     result = grading.run_check("ch02.gaussian_kernel1d", lambda s, k: np.ones(k) / k)
     report = result.report()

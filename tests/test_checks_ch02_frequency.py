@@ -64,6 +64,33 @@ def test_typical_mistake_fails_with_a_helpful_hint(eid):
     assert failed and all(phrase in c.hint for c in failed), result.report()
 
 
+def _dlt(src, dst, distance):
+    """The normalised DLT with Hartley's scaling to a mean (the chapter's) or an RMS distance of √2."""
+    def normalise(p):
+        c = p.mean(axis=0)
+        d = np.linalg.norm(p - c, axis=1)
+        s = np.sqrt(2.0) / (d.mean() if distance == "mean" else np.sqrt(np.mean(d ** 2)))
+        return (p - c) * s, np.array([[s, 0, -s * c[0]], [0, s, -s * c[1]], [0, 0, 1.0]])
+
+    p, T_s = normalise(src)
+    q, T_d = normalise(dst)
+    H = np.linalg.inv(T_d) @ _unnormalised_dlt(p, q) @ T_s
+    return H / np.linalg.norm(H)          # a unit-norm H: any scale must do
+
+
+@pytest.mark.parametrize("distance", ["mean", "rms"])
+def test_dlt_with_mean_or_rms_normalisation_earns_full_points(distance):
+    # the check judges the estimate (reprojection error, agreement up to scale), not one convention
+    result = grading.run_check("ch02.estimate_homography", lambda s, d: _dlt(s, d, distance), points=4)
+    assert result.passed and result.points == 4, result.report()
+
+
+def test_dlt_hint_states_how_far_off_the_fit_is_not_the_answer():
+    result = grading.run_check("ch02.estimate_homography", _unnormalised_dlt, points=4)
+    noisy = [c for c in result.cases if "noise" in c.label and "noise-free" not in c.label]
+    assert noisy and all(not c.passed and "reprojection RMS" in c.hint for c in noisy)
+
+
 def test_transposed_dct_matrix_is_named_as_such():
     result = grading.run_check("ch02.dct_matrix", lambda n: dct.dct_matrix(n).T, points=2)
     assert not result.passed

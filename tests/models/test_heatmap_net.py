@@ -97,3 +97,33 @@ def test_a_perfect_heatmap_is_decoded_to_the_exact_keypoints():
     assert err[~inner].max() <= 2.0                                # border cells are not refined: half a cell
     assert np.all(scores > 0.5)
 
+
+
+@pytest.fixture(scope="module")
+def trained():
+    # The chapter's setup (book/07_pose.ipynb, "Training on stick figures"): 1500 training figures from seed 10,
+    # 500 held-out figures from seed 11, the default config, generator seed 0, these fit settings.
+    train = stick_figure_batch(np.random.default_rng(10), 1500)
+    test = stick_figure_batch(np.random.default_rng(11), 500)
+    g = torch.Generator().manual_seed(0)
+    model = init_parameters_(HeatmapNet(HeatmapNetConfig()), g)
+    fit_config = FitConfig(epochs=2, batch_size=4, lr=2e-2, warmup_fraction=0.1)
+    history = train_pose_net(model, train.images, train.keypoints, fit_config, g, progress=False)
+    return model, history, test
+
+
+def _side(boxes):
+    return np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+
+
+def test_heatmap_net_localises_held_out_stick_figures(trained):
+    model, history, test = trained
+    assert history.loss[-1] < history.loss[0] / 3
+    ref = _side(test.boxes)
+    by_stage = [pck(predict_keypoints(model, test.images, stage=s)[0], test.keypoints, ref, 0.1) for s in range(2)]
+    print(f"PCK@0.1 by stage: {by_stage}")
+    # The chapter reports PCK@0.1 of the last stage: 0.991 with this seed on the build machine (stage 1: 0.985).
+    # Another CPU's convolution kernels round differently and training amplifies that, so the floor is 0.97:
+    # still far above what a broken model reaches (the coordinate-regression baseline gets about 0.74).
+    assert by_stage[-1] >= 0.97
+    assert by_stage[-1] >= by_stage[0]                              # the refinement stage does not hurt

@@ -203,8 +203,12 @@ def zone_plate(size: int = 256, max_frequency: float = 0.5) -> np.ndarray:
     The phase is ``phi(r) = alpha r^2`` so the local frequency is
     ``phi'(r) / (2 pi) = alpha r / pi``; choosing ``alpha = pi * max_frequency / (size / 2)``
     makes it reach ``max_frequency`` at ``r = size / 2``. It keeps growing towards the
-    corners (``r = size / sqrt(2)``), where it is ``sqrt(2) * max_frequency``: with the
-    default 0.5 the corners already exceed the Nyquist limit of the full grid and alias.
+    corners (``r = size / sqrt(2)``), where it is ``sqrt(2) * max_frequency`` (0.71 cycles
+    per pixel for the default): above 0.5 as a radial frequency, but a square grid holds
+    a frequency as long as each *component* is below 0.5, and the components there are
+    ``max_frequency`` each, so with the default the corners sit on the grid's Nyquist
+    limit (the corner of its square passband), as the middles of the edges do. A
+    ``max_frequency`` above 0.5 makes the full-resolution plate alias.
 
     As a vector, the local frequency at the offset ``(u, v)`` from the centre is
     ``(u, v) * max_frequency / (size / 2)`` cycles per pixel. Sampling every ``s``-th

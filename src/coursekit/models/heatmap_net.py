@@ -63,7 +63,7 @@ class HeatmapNetConfig:
 
     in_channels: int = 1
     num_keypoints: int = 13
-    channels: int = 24
+    channels: int = 16
     stages: int = 2
     dilations: tuple = (1, 2, 4)
     sigma: float = 1.0

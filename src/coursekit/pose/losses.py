@@ -8,8 +8,8 @@ all the later ones. DeepPose instead regresses the 2K coordinates with a fully c
 
 References
 ----------
-S.-E. Wei, V. Ramakrishna, T. Kanade and Y. Sheikh, "Convolutional Pose Machines", CVPR 2016 (Eq. 4-5: the
-loss summed over stages).
+S.-E. Wei, V. Ramakrishna, T. Kanade and Y. Sheikh, "Convolutional Pose Machines", CVPR 2016 (the loss summed
+over stages).
 A. Toshev and C. Szegedy, "DeepPose: Human Pose Estimation via Deep Neural Networks", CVPR 2014
 (coordinate regression).
 J. Li et al., "Human Pose Regression with Residual Log-likelihood Estimation", ICCV 2021 (why an L1 loss

@@ -14,7 +14,7 @@ stride s centred at ``(s (j + 0.5), s (i + 0.5))``.
 References
 ----------
 Z. Cao, T. Simon, S.-E. Wei and Y. Sheikh, "Realtime Multi-Person 2D Pose Estimation using Part Affinity
-Fields", CVPR 2017 (Eqs. 8-11: the field, its target and the line integral; the greedy per-limb matching).
+Fields", CVPR 2017 (the field, its target and the line integral; one bipartite matching per limb).
 H. W. Kuhn, "The Hungarian Method for the Assignment Problem", Naval Research Logistics Quarterly, 1955.
 """
 
@@ -65,7 +65,7 @@ def paf_targets(keypoints, skeleton, shape, stride: int = 1, width: float = 1.0,
     -------
     (E, 2, H, W) ndarray of float64
         Channel 0 the x component, channel 1 the y component; zero off the limbs; where the limbs of several
-        people overlap, their unit vectors are averaged (OpenPose's Eq. 9).
+        people overlap, their unit vectors are averaged (as in OpenPose).
 
     Notes
     -----
