@@ -230,3 +230,21 @@ def test_frames_are_length_checked():
             wire.unpack(bad, 1000)
     with pytest.raises(wire.WireError):
         wire.unpack(frame, 10)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(exercise_id="iou"), "exercise_id"),
+    (dict(exercise_id="ch05.iou", forbidden="cv2.GaussianBlur"), "tuple of dotted names"),
+    (dict(exercise_id="ch05.iou", forbidden=("GaussianBlur",)), "dotted names"),
+    (dict(exercise_id="ch05.iou", forbidden=("cv2.",)), "dotted names"),
+])
+def test_a_malformed_check_fails_where_it_is_written(kwargs, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        Check(cases=lambda rng: [], **kwargs)
+
+
+def test_nan_in_the_same_places_is_equal_and_elsewhere_is_not():
+    expected = np.array([1.0, np.nan, 3.0])
+    assert compare_arrays(expected.copy(), expected, atol=1e-9) == ""
+    assert compare_arrays(np.array([1.0, 2.0, 3.0]), expected, atol=1e-9) != ""
+    assert compare_arrays(np.array([np.nan, np.nan, 3.0]), expected, atol=1e-9) != ""

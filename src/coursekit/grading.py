@@ -28,6 +28,7 @@ import importlib
 import math
 import numbers
 import pkgutil
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
@@ -173,6 +174,17 @@ class Check:
     implements: tuple = ()
     forbidden: tuple[str, ...] = ()
     max_output_mb: float = MAX_OUTPUT_MB
+
+    def __post_init__(self):
+        # A malformed check fails where it is written, not in the middle of grading a class.
+        if not re.fullmatch(r"ch\d\d\.\w+", str(self.exercise_id)):
+            raise ValueError(f"exercise_id must look like 'ch05.iou', got {self.exercise_id!r}")
+        if isinstance(self.forbidden, str):
+            raise TypeError(f"{self.exercise_id}: forbidden must be a tuple of dotted names, not one string")
+        for name in self.forbidden:
+            if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", name):
+                raise ValueError(f"{self.exercise_id}: forbidden entries are dotted names such as "
+                                 f"'cv2.GaussianBlur' (module.attribute), got {name!r}")
 
     def implemented(self) -> tuple:
         """The coursekit objects that are this exercise's answer (see ``implements``)."""
@@ -546,7 +558,8 @@ def compare_arrays(got: Any, expected: Any, atol: float, rtol: float = 0.0, chec
     g = got_arr.astype(np.float64)
     e = expected.astype(np.float64)
     if not np.all(np.isfinite(g)):
-        if np.array_equal(np.isnan(g), np.isnan(e)) and np.array_equal(g[~np.isfinite(g)], e[~np.isfinite(g)]):
+        if np.array_equal(np.isnan(g), np.isnan(e)) and np.array_equal(g[~np.isfinite(g)], e[~np.isfinite(g)],
+                                                                   equal_nan=True):
             g, e = np.where(np.isfinite(g), g, 0.0), np.where(np.isfinite(e), e, 0.0)
         else:
             return f"your {what} contains NaN or inf."

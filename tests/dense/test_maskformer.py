@@ -20,7 +20,6 @@ def scene():
 
 def _queries(classes, masks, K, Q, rng, perm):
     """Confident, slightly noisy predictions of the segments, in the order ``perm``, plus 'no object' queries."""
-    N = len(classes)
     cls = np.full((Q, K + 1), -4.0)
     cls[:, K] = 4.0                                                # default: no object
     z = np.full((Q,) + masks.shape[1:], -6.0)

@@ -84,7 +84,7 @@ def _align_judge(case, got, expected):
     hint = grading.compare(got, expected, atol=1e-8, rtol=1e-8)
     if hint and isinstance(got, (tuple, list)) and len(got) == 2 and all(_isnum(v) for v in got):
         d, g = (a.ravel().astype(np.float64) for a in case.args)
-        s, t = float(got[0]), float(got[1])
+        s = float(got[0])
         if s < 0:
             hint += " Hint: the scale must be >= 0; when the free optimum is negative, use s = 0, t = mean(d*)."
         elif np.var(g) > 0 and abs(s - np.cov(d, g, bias=True)[0, 1] / np.var(g)) < 1e-8:

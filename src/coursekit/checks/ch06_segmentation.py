@@ -135,7 +135,7 @@ def _tconv_judge(case, got, expected):
         x, w, s, p = case.args
         full = conv_transpose2d(x, w, None, s, 0)                       # no crop
         if _shape_ok(got, full) and p > 0:
-            hint += f" Hint: padding p removes p rows and columns from each side of the output; crop them."
+            hint += " Hint: padding p removes p rows and columns from each side of the output; crop them."
         elif _close(got, conv_transpose2d(x, w[:, :, ::-1, ::-1].copy(), None, s, p)):
             hint += " Hint: do not flip the kernel; stamp w[c, o, u, v] at (s i + u - p, s j + v - p)."
         elif _shape_ok(got, expected) and w.shape[0] == w.shape[1] and _close(

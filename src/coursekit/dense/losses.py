@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from coursekit.core.validation import check_int, check_nonnegative, check_shape
+from coursekit.core.validation import check_nonnegative, check_shape
 
 __all__ = ["soft_dice_loss", "SoftDiceLoss", "ce_dice_loss", "gradient_share_by_class"]
 

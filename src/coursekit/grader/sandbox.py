@@ -125,7 +125,10 @@ def _system_dirs() -> list[str]:
 def _python_paths() -> list[Path]:
     """The folders the interpreter needs: its installation and the virtual environment."""
     out = []
-    for p in {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.executable).resolve().parent.parent}:
+    # Resolved and as named: a virtual environment reached through a symlink is run by its unresolved path.
+    candidates = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(sys.executable).resolve().parent.parent,
+                  Path(os.path.abspath(sys.prefix)), Path(os.path.abspath(sys.executable)).parent.parent}
+    for p in candidates:
         if not str(p).startswith("/usr/") and str(p) != "/usr":
             out.append(p)
     out.sort()
