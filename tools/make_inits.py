@@ -7,6 +7,10 @@ adding a module or a public function; it keeps each ``__init__.py``'s docstring 
 
 A name defined in two modules of one package is exported from the first module (in file-name order) only;
 reach the other through its module (e.g. ``coursekit.image.jpeg.quantize``).
+
+A module that needs torch when imported (it imports torch, or a coursekit module that does, at its top
+level) is not imported by the ``__init__.py``: its names load on first use (:mod:`coursekit._lazy`), so the
+NumPy chapters run where torch is not installed (issue 10).
 """
 
 from __future__ import annotations
@@ -28,6 +32,56 @@ def module_all(path: Path) -> list[str]:
     return []
 
 
+def _generated(module: str) -> bool:
+    """Whether ``module`` names a topic package whose ``__init__.py`` this script writes (torch-free itself)."""
+    parts = module.split(".")
+    return len(parts) == 2 and parts[0] == "coursekit" and parts[1] not in SKIP and (SRC / parts[1]).is_dir()
+
+
+def _defining_module(package: str, name: str) -> str:
+    """The module of a generated ``package`` that ``from package import name`` loads."""
+    pkg = SRC / package.split(".")[1]
+    if (pkg / f"{name}.py").exists() or (pkg / name).is_dir():
+        return f"{package}.{name}"
+    for mod in sorted(pkg.glob("*.py")):
+        if not mod.stem.startswith("_") and name in module_all(mod):
+            return f"{package}.{mod.stem}"
+    return package
+
+
+def _top_imports(path: Path) -> list[str]:
+    """The modules a file loads when imported: its top-level imports (not those inside functions)."""
+    out = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            out += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if _generated(node.module):
+                out += [_defining_module(node.module, a.name) for a in node.names]
+            else:
+                out += [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    return out
+
+
+def needs_torch(module: str, _seen: set | None = None) -> bool:
+    """Whether importing ``module`` (a dotted coursekit name, package or module) imports torch."""
+    seen = set() if _seen is None else _seen
+    if module in seen or _generated(module):
+        return False
+    seen.add(module)
+    rel = Path(*module.split(".")[1:])
+    path = SRC / rel / "__init__.py" if (SRC / rel).is_dir() else (SRC / rel).with_suffix(".py")
+    if not path.exists():
+        return False
+    parts = module.split(".")
+    parents = [".".join(parts[:i]) for i in range(2, len(parts))]   # importing a.b.c runs a.b's __init__
+    for name in _top_imports(path) + parents:
+        top = name.split(".")[0]
+        if top == "torch" or (top == "coursekit" and name != "coursekit" and needs_torch(name, seen)):
+            return True
+    return False
+
+
 def render(package: Path) -> str:
     """The ``__init__.py`` of ``package``: its own docstring, then one import per public module's ``__all__``."""
     init = package / "__init__.py"
@@ -38,11 +92,15 @@ def render(package: Path) -> str:
         sys.exit(f"{init}: write a docstring first (what the package holds and which chapters use it).")
     lines = ['"""' + doc + '"""', ""]
     exported: list[str] = []
+    lazy: dict[str, str] = {}
     for mod in sorted(package.glob("*.py")):
         if mod.stem.startswith("_"):
             continue
-        names = [n for n in module_all(mod) if n not in exported]
+        names = [n for n in module_all(mod) if n not in exported and n not in lazy]
         if not names:
+            continue
+        if needs_torch(f"coursekit.{package.name}.{mod.stem}"):
+            lazy.update(dict.fromkeys(names, mod.stem))
             continue
         exported += names
         head = f"from coursekit.{package.name}.{mod.stem} import "
@@ -50,7 +108,12 @@ def render(package: Path) -> str:
             lines.append(head + ", ".join(names))
         else:
             lines.append(head + "(\n" + "".join(f"    {n},\n" for n in names) + ")")
-    lines += ["", "__all__ = [", *[f'    "{n}",' for n in exported], "]", ""]
+    if lazy:
+        lines += ["from coursekit._lazy import attach", "",
+                  "# names of the modules that need torch: they load on first use (coursekit._lazy)",
+                  "_LAZY = {", *[f'    "{n}": "{m}",' for n, m in lazy.items()], "}",
+                  "__getattr__, __dir__ = attach(__name__, _LAZY)"]
+    lines += ["", "__all__ = [", *[f'    "{n}",' for n in exported + list(lazy)], "]", ""]
     return "\n".join(lines)
 
 

@@ -51,7 +51,6 @@ Helpers: ``load_digits_split``, ``segment_distance``, ``random_rotation``, ``pri
 ``SKELETON``, ``PRIMITIVES``, ``ACTION_NAMES``, ``RELATIONS``, ``VQA_ANSWERS``, ``TOY_2D_NAMES``.
 """
 
-from coursekit.data.digits import DigitsSplit, load_digits_split
 from coursekit.data.fairness import fairness_scores
 from coursekit.data.figures import (
     KEYPOINT_NAMES,
@@ -124,10 +123,16 @@ from coursekit.data.video import (
     ACTION_NAMES,
     action_clips,
 )
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "DigitsSplit": "digits",
+    "load_digits_split": "digits",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
-    "DigitsSplit",
-    "load_digits_split",
     "fairness_scores",
     "KEYPOINT_NAMES",
     "SKELETON",
@@ -196,4 +201,6 @@ __all__ = [
     "texture_motion_clip",
     "ACTION_NAMES",
     "action_clips",
+    "DigitsSplit",
+    "load_digits_split",
 ]

@@ -6,8 +6,11 @@
     coursekit grade submissions/*/ --jobs 2 --out grades/                # a batch: grades/<student>/…, gradebook.csv
     coursekit grade sub.ipynb --checks private_checks/ --master solutions/ --timeout 60 --memory-mb 2048
 
-Exit status: 0 when at least one notebook was graded (whatever the score), 1 when nothing could be graded,
-2 for a usage error, 3 when the sandbox is unavailable (and ``--unsafe-no-sandbox`` was not given).
+Exit status: 0 when at least one notebook was graded (whatever the score), 1 when nothing could be graded
+(nor when every exercise failed because the grader itself could not run it), 2 for a usage error (a path
+that does not exist, a bad option), 3 when the sandbox cannot run here: not Linux (see
+:mod:`coursekit.grader.platform_support`), or bubblewrap is unavailable and ``--unsafe-no-sandbox`` was not
+given.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ import sys
 from pathlib import Path
 
 from coursekit.grader.intake import SubmissionError, find_notebooks, read_notebook
+from coursekit.grader.platform_support import unsupported_reason
 from coursekit.grader.judge import Student, grade_students, load_private_checks
 from coursekit.grader.report import score_document, write_gradebook, write_reports
 from coursekit.grader.sandbox import Limits, self_test
 from coursekit.grader.submission import MasterIndex
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "GRADER_FAILURES"]
+
+#: Messages of exercises the grader itself could not run (not the student's fault); see ``run``.
+GRADER_FAILURES = ("the sandbox could not start", "internal grader error", "its check", "the check could not run",
+                   "no check for this exercise")
 
 
 def add_parser(sub) -> None:
@@ -42,7 +50,7 @@ def add_parser(sub) -> None:
     p.add_argument("--memory-mb", type=int, default=2048, help="memory per exercise in MB (default 2048)")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run student code WITHOUT bubblewrap (only for code you trust); every report says so")
-    p.add_argument("--quiet", action="store_true", help="print only the totals")
+    p.add_argument("--quiet", action="store_true", help="print only the totals (and no progress bar)")
 
 
 def _default_master() -> Path | None:
@@ -89,8 +97,26 @@ def _students(paths: list[Path]) -> tuple[list[Student], bool]:
     return students, True
 
 
+def _progress_bar(batch: bool, quiet: bool):
+    """A tqdm bar over every exercise of a batch (on standard error), or ``None`` for one student or with ``--quiet``."""
+    if quiet or not batch:
+        return None, None
+    from tqdm.auto import tqdm
+
+    bar = tqdm(desc="grading", unit="exercise", file=sys.stderr, leave=False, dynamic_ncols=True)
+    return bar, (lambda entry: bar.update(1))
+
+
 def run(args: argparse.Namespace) -> int:
     """Grade what ``args`` names, write the reports and return the exit status (see the module docstring)."""
+    missing = [p for p in args.paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        print(f"coursekit grade: no such file or folder: {', '.join(map(str, missing))}", file=sys.stderr)
+        return 2
+    why = unsupported_reason(unsafe=bool(args.unsafe_no_sandbox))
+    if why:
+        print(why, file=sys.stderr)
+        return 3
     master_dir = args.master or _default_master()
     if master_dir is None or not master_dir.is_dir():
         print(f"coursekit grade: cannot find the master notebooks{f' in {master_dir}' if master_dir else ''}; "
@@ -113,7 +139,13 @@ def run(args: argparse.Namespace) -> int:
     private = load_private_checks(args.checks) if args.checks else {}
     limits = Limits(timeout_s=args.timeout, memory_mb=args.memory_mb)
     students, batch = _students(args.paths)
-    reports = grade_students(students, masters, limits, jobs=args.jobs, private=private, unsafe=unsafe)
+    bar, progress = _progress_bar(batch, args.quiet)
+    try:
+        reports = grade_students(students, masters, limits, jobs=args.jobs, private=private, unsafe=unsafe,
+                                 progress=progress)
+    finally:
+        if bar is not None:
+            bar.close()
     # every sandbox is gone now: only then are reports written
     docs = [score_document(r, limits, private_checks=bool(private), unsafe=unsafe) for r in reports]
     mark = "UNSAFE (no sandbox): " if unsafe else ""
@@ -136,4 +168,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{mark}wrote {args.out / 'gradebook.csv'} and {len(docs)} reports under {args.out}/")
     else:
         print(f"{mark}wrote {args.out / 'score.json'} and {args.out / 'score.md'}")
+    exercises = [e for doc in docs for nb in doc["notebooks"] if nb["status"] == "graded" for e in nb["exercises"]]
+    if exercises and all(str(e.get("message", "")).startswith(GRADER_FAILURES) for e in exercises):
+        print(f"coursekit grade: the grader could not run any exercise ({exercises[0]['message']}); "
+              "the scores above are not grades.", file=sys.stderr)
+        return 1
     return 0 if graded else 1

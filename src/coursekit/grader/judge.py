@@ -83,6 +83,10 @@ def _prepare(eid: str, private: dict[str, list[grading.Check]]) -> _Prepared:
         public = grading.find_check(eid)
     except (ValueError, RuntimeError) as exc:
         return _Prepared([], [], [], [], [], (), (), "", f"no check for this exercise ({exc})")
+    except ModuleNotFoundError as exc:       # e.g. a torch chapter graded where torch is not installed
+        extra = "torch" if (exc.name or "").split(".")[0] == "torch" else "dev"
+        return _Prepared([], [], [], [], [], (), (), "", f"its check needs {exc.name}, which is not installed "
+                         f"where the grader runs (pip install \"vision-by-building[{extra}]\"); tell your instructor")
     except Exception as exc:                 # a check module that does not import: only its exercises fail
         return _Prepared([], [], [], [], [], (), (), "",
                          f"its check could not be loaded ({type(exc).__name__}); tell your instructor")

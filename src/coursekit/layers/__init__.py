@@ -3,63 +3,57 @@ squeeze-and-excitation and Inception blocks (Chapter 4); later chapters add atte
 encodings, patch embeddings, normalisation layers and LoRA here.
 """
 
-from coursekit.layers.attention import (
-    scaled_dot_product_attention,
-    split_heads,
-    merge_heads,
-    AttentionOutput,
-    multi_head_attention,
-    KVCache,
-    MultiHeadAttention,
-)
-from coursekit.layers.attention_scores import (
-    dot_product_scores,
-    bilinear_scores,
-    additive_scores,
-    attention_numpy,
-)
-from coursekit.layers.blocks import (
-    batch_norm2d,
-    BatchNorm2d,
-    se_block_forward,
-    SEBlock,
-    conv_bn,
-    ResidualBlock,
-    InceptionBlock,
-)
-from coursekit.layers.init import init_parameters_
-from coursekit.layers.masks import causal_mask, padding_mask, prefix_lm_mask
-from coursekit.layers.patches import (
-    patchify,
-    unpatchify,
-    patch_embed,
-    PatchEmbedding,
-    prepend_tokens,
-    sinusoidal_2d_positional_encoding,
-    interpolate_position_embedding,
-)
-from coursekit.layers.positional import (
-    sinusoidal_positional_encoding,
-    sinusoidal_shift_matrix,
-    SinusoidalPositionalEncoding,
-    LearnedPositionalEncoding,
-)
-from coursekit.layers.swin import (
-    window_partition,
-    window_reverse,
-    cyclic_shift,
-    shifted_window_mask,
-    relative_position_index,
-    RelativePositionBias,
-    PatchMerging,
-)
-from coursekit.layers.transformer import (
-    TransformerBlock,
-    DecoderBlock,
-    TransformerEncoder,
-    TransformerDecoder,
-    EncoderDecoder,
-)
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "scaled_dot_product_attention": "attention",
+    "split_heads": "attention",
+    "merge_heads": "attention",
+    "AttentionOutput": "attention",
+    "multi_head_attention": "attention",
+    "KVCache": "attention",
+    "MultiHeadAttention": "attention",
+    "dot_product_scores": "attention_scores",
+    "bilinear_scores": "attention_scores",
+    "additive_scores": "attention_scores",
+    "attention_numpy": "attention_scores",
+    "batch_norm2d": "blocks",
+    "BatchNorm2d": "blocks",
+    "se_block_forward": "blocks",
+    "SEBlock": "blocks",
+    "conv_bn": "blocks",
+    "ResidualBlock": "blocks",
+    "InceptionBlock": "blocks",
+    "init_parameters_": "init",
+    "causal_mask": "masks",
+    "padding_mask": "masks",
+    "prefix_lm_mask": "masks",
+    "patchify": "patches",
+    "unpatchify": "patches",
+    "patch_embed": "patches",
+    "PatchEmbedding": "patches",
+    "prepend_tokens": "patches",
+    "sinusoidal_2d_positional_encoding": "patches",
+    "interpolate_position_embedding": "patches",
+    "sinusoidal_positional_encoding": "positional",
+    "sinusoidal_shift_matrix": "positional",
+    "SinusoidalPositionalEncoding": "positional",
+    "LearnedPositionalEncoding": "positional",
+    "window_partition": "swin",
+    "window_reverse": "swin",
+    "cyclic_shift": "swin",
+    "shifted_window_mask": "swin",
+    "relative_position_index": "swin",
+    "RelativePositionBias": "swin",
+    "PatchMerging": "swin",
+    "TransformerBlock": "transformer",
+    "DecoderBlock": "transformer",
+    "TransformerEncoder": "transformer",
+    "TransformerDecoder": "transformer",
+    "EncoderDecoder": "transformer",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
     "scaled_dot_product_attention",

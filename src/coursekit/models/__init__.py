@@ -3,37 +3,48 @@ under a minute on two CPU cores.
 """
 
 from coursekit.models.efficientnet import Scaling, compound_scaling
-from coursekit.models.gpt import GPTConfig, GPT
-from coursekit.models.heatmap_net import (
-    HeatmapNetConfig,
-    HeatmapNet,
-    CoordinateNet,
-    train_pose_net,
-    predict_keypoints,
-)
-from coursekit.models.lenet import LeNet5Config, LeNet5
-from coursekit.models.resnet import ResNetConfig, ResNetSketch
-from coursekit.models.seq2seq import Seq2SeqConfig, Seq2SeqTransformer, seq2seq_loss, greedy_translate
-from coursekit.models.small_cnn import SmallCNNConfig, SmallCNN
-from coursekit.models.tiny_detector import (
-    TinyDetectorConfig,
-    TinyDetector,
-    tiny_detector_loss,
-    detect,
-    train_tiny_detector,
-)
-from coursekit.models.unet import UNetConfig, UNet
-from coursekit.models.utils import count_parameters, count_weight_layers, init_parameters_
-from coursekit.models.vgg import VGGConfig, VGGSketch
-from coursekit.models.vit import (
-    ViTConfig,
-    ViT,
-    vit_preset,
-    vit_parameter_count,
-    vit_flops,
-    deit_hard_distillation_loss,
-    fit_digits_classifier,
-)
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "GPTConfig": "gpt",
+    "GPT": "gpt",
+    "HeatmapNetConfig": "heatmap_net",
+    "HeatmapNet": "heatmap_net",
+    "CoordinateNet": "heatmap_net",
+    "train_pose_net": "heatmap_net",
+    "predict_keypoints": "heatmap_net",
+    "LeNet5Config": "lenet",
+    "LeNet5": "lenet",
+    "ResNetConfig": "resnet",
+    "ResNetSketch": "resnet",
+    "Seq2SeqConfig": "seq2seq",
+    "Seq2SeqTransformer": "seq2seq",
+    "seq2seq_loss": "seq2seq",
+    "greedy_translate": "seq2seq",
+    "SmallCNNConfig": "small_cnn",
+    "SmallCNN": "small_cnn",
+    "TinyDetectorConfig": "tiny_detector",
+    "TinyDetector": "tiny_detector",
+    "tiny_detector_loss": "tiny_detector",
+    "detect": "tiny_detector",
+    "train_tiny_detector": "tiny_detector",
+    "UNetConfig": "unet",
+    "UNet": "unet",
+    "count_parameters": "utils",
+    "count_weight_layers": "utils",
+    "init_parameters_": "utils",
+    "VGGConfig": "vgg",
+    "VGGSketch": "vgg",
+    "ViTConfig": "vit",
+    "ViT": "vit",
+    "vit_preset": "vit",
+    "vit_parameter_count": "vit",
+    "vit_flops": "vit",
+    "deit_hard_distillation_loss": "vit",
+    "fit_digits_classifier": "vit",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
     "Scaling",

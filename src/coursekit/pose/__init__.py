@@ -8,7 +8,6 @@ convention, see :mod:`coursekit.pose.heatmaps`). The metrics (PCK, OKS, limb acc
 """
 
 from coursekit.pose.heatmaps import gaussian_heatmaps, parabola_offset, decode_heatmaps, REFINEMENTS
-from coursekit.pose.losses import heatmap_loss, coordinate_loss
 from coursekit.pose.paf import (
     paf_targets,
     paf_line_integral,
@@ -19,14 +18,20 @@ from coursekit.pose.paf import (
     group_people,
 )
 from coursekit.pose.pipelines import crop_person, pipeline_cost
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "heatmap_loss": "losses",
+    "coordinate_loss": "losses",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
     "gaussian_heatmaps",
     "parabola_offset",
     "decode_heatmaps",
     "REFINEMENTS",
-    "heatmap_loss",
-    "coordinate_loss",
     "paf_targets",
     "paf_line_integral",
     "limb_scores",
@@ -36,4 +41,6 @@ __all__ = [
     "group_people",
     "crop_person",
     "pipeline_cost",
+    "heatmap_loss",
+    "coordinate_loss",
 ]

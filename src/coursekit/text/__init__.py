@@ -25,15 +25,23 @@ from coursekit.text.bpe import (
     train_bpe,
     BytePairEncoder,
 )
-from coursekit.text.decoding import top_k_filter, top_p_filter, next_token_distribution, generate, beam_search
-from coursekit.text.lm import (
-    lm_windows,
-    lm_loss,
-    lm_eval_loss,
-    train_language_model,
-    bigram_log_probs,
-    bigram_nll,
-)
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "top_k_filter": "decoding",
+    "top_p_filter": "decoding",
+    "next_token_distribution": "decoding",
+    "generate": "decoding",
+    "beam_search": "decoding",
+    "lm_windows": "lm",
+    "lm_loss": "lm",
+    "lm_eval_loss": "lm",
+    "train_language_model": "lm",
+    "bigram_log_probs": "lm",
+    "bigram_nll": "lm",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
     "SPLIT_PATTERN",

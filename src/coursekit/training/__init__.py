@@ -3,8 +3,6 @@
 chapters.
 """
 
-from coursekit.training.digits import DigitsConfig, TrainResult, accuracy, train_digits
-from coursekit.training.loop import FitConfig, History, fit, eval_mode, evaluate
 from coursekit.training.losses import (
     weighted_cross_entropy,
     focal_loss,
@@ -15,8 +13,31 @@ from coursekit.training.losses import (
     fit_linear_classifier_torch,
 )
 from coursekit.training.schedules import warmup_cosine_lr
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "DigitsConfig": "digits",
+    "TrainResult": "digits",
+    "accuracy": "digits",
+    "train_digits": "digits",
+    "FitConfig": "loop",
+    "History": "loop",
+    "fit": "loop",
+    "eval_mode": "loop",
+    "evaluate": "loop",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
+    "weighted_cross_entropy",
+    "focal_loss",
+    "distillation_loss",
+    "penalty",
+    "focal_loss_torch",
+    "distillation_loss_torch",
+    "fit_linear_classifier_torch",
+    "warmup_cosine_lr",
     "DigitsConfig",
     "TrainResult",
     "accuracy",
@@ -26,12 +47,4 @@ __all__ = [
     "fit",
     "eval_mode",
     "evaluate",
-    "weighted_cross_entropy",
-    "focal_loss",
-    "distillation_loss",
-    "penalty",
-    "focal_loss_torch",
-    "distillation_loss_torch",
-    "fit_linear_classifier_torch",
-    "warmup_cosine_lr",
 ]
