@@ -82,3 +82,17 @@ def test_dataset_is_balanced_deterministic_and_shaped():
 def test_bad_arguments_raise_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize("kind, res", [("sphere", 5), ("cube", 3), ("torus", 4)])
+def test_primitive_meshes_are_closed_outward_and_on_the_surface(kind, res):
+    import trimesh
+    from coursekit.data.pointclouds import primitive_mesh
+    V, F = primitive_mesh(kind, res)
+    m = trimesh.Trimesh(V, F, process=False)
+    assert m.is_watertight and m.is_winding_consistent and m.volume > 0      # closed, normals out
+    assert primitive_distance(kind, V).max() < 1e-12                         # vertices on the true surface
+    with pytest.raises(ValueError, match="kind"):
+        primitive_mesh("cone")
+    with pytest.raises(ValueError, match="resolution"):
+        primitive_mesh("torus", 2)

@@ -27,7 +27,7 @@ from coursekit.core.validation import (
 
 __all__ = [
     "PRIMITIVES", "PRIMITIVE_SIZES", "random_rotation", "sample_primitive", "primitive_distance",
-    "point_cloud_dataset",
+    "point_cloud_dataset", "primitive_mesh",
 ]
 
 PRIMITIVES = ("sphere", "cube", "cylinder", "cone", "torus", "plane")
@@ -276,3 +276,72 @@ def point_cloud_dataset(n_per_class: int, rng: np.random.Generator, n_points: in
     for b, k in enumerate(labels):
         X[b], normals[b], _ = sample_primitive(classes[k], n_points, rng, noise=noise, rotate=rotate)
     return X, labels, normals
+
+
+def _grid_faces(rows: int, cols: int, wrap_rows: bool) -> np.ndarray:
+    """Two triangles per cell of a rows × cols vertex grid that wraps around in columns (and rows)."""
+    r, c = np.meshgrid(np.arange(rows if wrap_rows else rows - 1), np.arange(cols), indexing="ij")
+    a = r * cols + c
+    b = r * cols + (c + 1) % cols
+    d = ((r + 1) % rows) * cols + c
+    e = ((r + 1) % rows) * cols + (c + 1) % cols
+    return np.concatenate([np.stack([a, b, e], -1).reshape(-1, 3), np.stack([a, e, d], -1).reshape(-1, 3)])
+
+
+def primitive_mesh(kind: str, resolution: int = 16):
+    """A closed, consistently oriented triangle mesh of a primitive in its canonical pose.
+
+    Parameters
+    ----------
+    kind : {"sphere", "cube", "torus"}
+        The sphere is a latitude-longitude mesh (fans at the poles), the cube has 2 triangles per face
+        (``resolution`` is ignored), the torus is a ``resolution × 2·resolution`` grid.
+    resolution : int
+        Rings of the sphere and of the torus' tube (at least 3).
+
+    Returns
+    -------
+    vertices : (V, 3) ndarray of float64
+        On the surface of :data:`PRIMITIVE_SIZES`' shape.
+    faces : (F, 3) ndarray of int64
+        Counter-clockwise seen from outside (normals point out); every edge is shared by two faces.
+
+    Used in Chapter 8 (mesh edge features).
+
+    Examples
+    --------
+    >>> V, F = primitive_mesh("torus", 4)
+    >>> V.shape, F.shape, float(primitive_distance("torus", V).max()) < 1e-12
+    ((32, 3), (64, 3), True)
+    """
+    if kind not in ("sphere", "cube", "torus"):
+        raise ValueError(f"kind must be 'sphere', 'cube' or 'torus', got {kind!r}.")
+    n = check_int(resolution, "resolution", minimum=3)
+    g = PRIMITIVE_SIZES[kind]
+    if kind == "cube":
+        V = g["half_side"] * np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], float)
+        F = np.array([[0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
+                      [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3]])
+        return V, F.astype(np.int64)
+    if kind == "torus":
+        cols = 2 * n
+        phi = 2 * np.pi * np.arange(n) / n                       # around the tube (rows)
+        theta = 2 * np.pi * np.arange(cols) / cols               # around the axis (columns)
+        P, T = np.meshgrid(phi, theta, indexing="ij")
+        rho = g["major"] + g["minor"] * np.cos(P)
+        V = np.stack([rho * np.cos(T), rho * np.sin(T), g["minor"] * np.sin(P)], -1).reshape(-1, 3)
+        return V, _grid_faces(n, cols, wrap_rows=True).astype(np.int64)
+    cols = 2 * n
+    lat = np.pi * np.arange(1, n) / n                            # n - 1 rings between the poles
+    theta = 2 * np.pi * np.arange(cols) / cols
+    L, T = np.meshgrid(lat, theta, indexing="ij")
+    ring = np.stack([np.sin(L) * np.cos(T), np.sin(L) * np.sin(T), np.cos(L)], -1).reshape(-1, 3)
+    V = g["radius"] * np.concatenate([[[0.0, 0.0, 1.0]], ring, [[0.0, 0.0, -1.0]]])
+    body = _grid_faces(n - 1, cols, wrap_rows=False) + 1
+    south = len(V) - 1
+    c = np.arange(cols)
+    top = np.stack([np.zeros(cols, int), 1 + c, 1 + (c + 1) % cols], -1)
+    last = 1 + (n - 2) * cols
+    bottom = np.stack([np.full(cols, south), last + (c + 1) % cols, last + c], -1)
+    F = np.concatenate([top, body[:, [0, 2, 1]], bottom])
+    return V, F.astype(np.int64)
