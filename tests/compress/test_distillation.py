@@ -1,4 +1,4 @@
-"""coursekit.compress.distill: a student trained only on the soft targets ends close to its teacher."""
+"""coursekit.compress.distillation: a student trained only on the soft targets ends close to its teacher."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from coursekit.compress.distill import distill
+from coursekit.compress.distillation import distill
 from coursekit.training.loop import FitConfig
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

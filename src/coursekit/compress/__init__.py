@@ -10,7 +10,7 @@ from coursekit._lazy import attach
 
 # names of the modules that need torch: they load on first use (coursekit._lazy)
 _LAZY = {
-    "distill": "distill",
+    "distill": "distillation",
     "magnitude_mask": "prune",
     "prune_model": "prune",
     "sparsity": "prune",
