@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from coursekit.core.validation import check_generator, check_shape
-from coursekit.generative.training import diffusion_loss
+from coursekit.generative.training import child_generator, diffusion_loss
 from coursekit.training.loop import FitConfig, History, fit
 
 __all__ = ["ConceptEmbedding", "textual_inversion", "train_controlnet"]
@@ -112,7 +112,7 @@ def textual_inversion(model: nn.Module, X: torch.Tensor, alpha_bar, config: FitC
     check_generator(generator)
     alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
     concept = ConceptEmbedding(model, model.label.weight[model.config.null_label])
-    noise = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
+    noise = child_generator(generator)
 
     def loss_fn(m, batch):
         x0 = batch[0]
@@ -168,7 +168,7 @@ def train_controlnet(controlnet: nn.Module, X: torch.Tensor, C: torch.Tensor, al
     check_shape(C, "B C", "C", B=len(X))
     check_generator(generator)
     alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
-    noise = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
+    noise = child_generator(generator)
 
     def loss_fn(m, batch):
         x0, c = batch

@@ -25,7 +25,29 @@ from coursekit.generative.forward import q_sample
 from coursekit.generative.guidance import drop_labels
 from coursekit.training.loop import FitConfig, History, fit
 
-__all__ = ["diffusion_loss", "DiffusionTrainConfig", "train_denoiser", "train_noisy_classifier"]
+__all__ = ["child_generator", "diffusion_loss", "DiffusionTrainConfig", "train_denoiser", "train_noisy_classifier"]
+
+
+def child_generator(generator: torch.Generator) -> torch.Generator:
+    """A new generator seeded by one draw of ``generator``: the noise of a recipe, apart from the batch order.
+
+    Parameters
+    ----------
+    generator : torch.Generator
+
+    Returns
+    -------
+    torch.Generator
+
+    Examples
+    --------
+    >>> a = child_generator(torch.Generator().manual_seed(0))
+    >>> b = child_generator(torch.Generator().manual_seed(0))
+    >>> torch.equal(torch.rand(3, generator=a), torch.rand(3, generator=b))
+    True
+    """
+    check_generator(generator)
+    return torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
 
 
 def diffusion_loss(model, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor, alpha_bar,
@@ -158,7 +180,7 @@ def train_denoiser(model: nn.Module, X: torch.Tensor, alpha_bar, config: Diffusi
     check_generator(generator)
     alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
     T = len(alpha_bar)
-    noise = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
+    noise = child_generator(generator)
 
     def loss_fn(m, batch):
         x0 = batch[0]                                                      # (b, D)
@@ -209,7 +231,7 @@ def train_noisy_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, a
     check_generator(generator)
     alpha_bar = np.asarray(alpha_bar, dtype=np.float64)
     T = check_int(len(alpha_bar), "len(alpha_bar)")
-    noise = torch.Generator().manual_seed(int(torch.randint(0, 2 ** 62, (1,), generator=generator)))
+    noise = child_generator(generator)
 
     def loss_fn(m, batch):
         x0, labels = batch
