@@ -36,6 +36,13 @@ from coursekit.learn.linear import (
     softmax_cross_entropy,
     fit_softmax_regression,
 )
+from coursekit.learn.model_selection import (
+    train_val_test_split,
+    kfold_indices,
+    stratified_kfold_indices,
+    cross_validate,
+    learning_curve,
+)
 from coursekit.learn.neighbors import knn_predict
 from coursekit.learn.pca import PCAResult, pca_eig, pca_svd, pca_transform, pca_reconstruct
 from coursekit.learn.sparse import soft_threshold, lasso_ista
@@ -67,6 +74,11 @@ __all__ = [
     "softmax",
     "softmax_cross_entropy",
     "fit_softmax_regression",
+    "train_val_test_split",
+    "kfold_indices",
+    "stratified_kfold_indices",
+    "cross_validate",
+    "learning_curve",
     "knn_predict",
     "PCAResult",
     "pca_eig",

@@ -35,6 +35,7 @@ from coursekit.nn.mlp import (
     mlp_to_torch,
 )
 from coursekit.nn.normalization import batchnorm_forward, batchnorm_backward, BatchNorm1d
+from coursekit.nn.optim import minibatches, AdamState, adam_step
 from coursekit.nn.pooling import (
     max_pool2d,
     max_pool2d_backward,
@@ -86,6 +87,9 @@ __all__ = [
     "batchnorm_forward",
     "batchnorm_backward",
     "BatchNorm1d",
+    "minibatches",
+    "AdamState",
+    "adam_step",
     "max_pool2d",
     "max_pool2d_backward",
     "avg_pool2d",
