@@ -101,3 +101,13 @@ def test_torch_battery(op, check):
 def test_edgeconv_with_batchnorm_counts_its_parameters():
     layer = EdgeConv(3, 16, k=4)
     assert sum(p.numel() for p in layer.parameters()) == 6 * 16 + 2 * 16      # no bias before BN
+
+
+@pytest.mark.parametrize("norm", [False, True])
+def test_the_layers_split_matmul_equals_edge_conv_with_its_edge_mlp(norm):
+    # the module's fast route (matmul per point, then gather) against the readable edge_conv(x, idx, layer.h)
+    layer = init_parameters_(EdgeConv(4, 6, k=5, norm=norm).double(), torch.Generator().manual_seed(9)).train()
+    x = randn(torch.Generator().manual_seed(10), 3, 20, 4)
+    idx = knn_graph(x, 5)
+    # float64; the same products grouped differently, and BN statistics over the same edge values: ~1e-15
+    torch.testing.assert_close(layer(x, idx), edge_conv(x, idx, layer.h), atol=1e-12, rtol=0)

@@ -111,14 +111,33 @@ class EdgeConv(nn.Module):
 
     def h(self, e: torch.Tensor) -> torch.Tensor:
         """The edge MLP on edge features (..., 2C) → (..., C')."""
-        y = self.linear(e)
+        return self._norm_act(self.linear(e))
+
+    def _norm_act(self, y: torch.Tensor) -> torch.Tensor:
         if self.norm is not None:
             y = self.norm(y.reshape(-1, y.shape[-1])).reshape(y.shape)   # BN over every edge of the batch
         return self.act(y)
 
     def forward(self, x: torch.Tensor, idx: torch.Tensor | None = None) -> torch.Tensor:
-        """Apply the layer; without ``idx`` the kNN graph is built in the space of ``x`` (dynamic graph)."""
+        """Apply the layer; without ``idx`` the kNN graph is built in the space of ``x`` (dynamic graph).
+
+        Runs :func:`edge_conv` with :meth:`h` through a faster, equal route: the linear part of h splits as
+        ``W [x_i, x_j - x_i] = (W_a - W_b) x_i + W_b x_j``, so it is applied to the N points, not the N·k edges.
+        """
         check_shape(x, "B N C", "x", C=self.linear.in_features // 2)
         if idx is None:
             idx = knn_graph(x, self.k)                      # (B, N, k)
-        return edge_conv(x, idx, self.h)
+        return _edge_conv_split(x, idx, self.linear.weight, self.linear.bias, self._norm_act)
+
+
+def _edge_conv_split(x: torch.Tensor, idx: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+                     after) -> torch.Tensor:
+    """``edge_conv(x, idx, lambda e: after(e @ weight.T + bias))``, with the matmul done per point."""
+    check_shape(idx, "B N k", "idx", B=x.shape[0], N=x.shape[1])
+    C = x.shape[-1]
+    W_a, W_b = weight[:, :C], weight[:, C:]                 # (C', C) each: the x_i and the x_j - x_i halves
+    centre = x @ (W_a - W_b).T                              # (B, N, C')
+    if bias is not None:
+        centre = centre + bias
+    y = centre[:, :, None, :] + gather_points(x @ W_b.T, idx)   # (B, N, k, C')
+    return after(y).max(dim=2).values                       # (B, N, C')

@@ -65,7 +65,7 @@ def knn_graph(x: torch.Tensor, k: int, include_self: bool = True) -> torch.Tenso
         d2 = sq[:, :, None] + sq[:, None, :] - 2 * x @ x.transpose(1, 2)   # (B, N, N), one matmul, as DGCNN
         if not include_self:
             d2.diagonal(dim1=1, dim2=2).fill_(float("inf"))
-        return torch.sort(d2, dim=-1, stable=True).indices[..., :k]
+        return torch.topk(d2, k, dim=-1, largest=False, sorted=True).indices   # (B, N, k)
 
 
 def gather_points(x: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
