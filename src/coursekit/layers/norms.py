@@ -114,8 +114,8 @@ class LayerScale(nn.Module):
         return x * self.gamma
 
 
-def block_gradient_norms(blocks, x: torch.Tensor, head: nn.Module | None = None) -> list[float]:
-    """The norm of the gradient of a loss with respect to each block's weights, first block first.
+def block_gradient_norms(blocks, x: torch.Tensor, target: torch.Tensor, head: nn.Module | None = None) -> list[float]:
+    """The norm of the gradient of a squared-error loss with respect to each block's weights, first block first.
 
     Defined in :ref:`sec-advances-norms` (Eq. :eq:`eq-advances-pre-post`).
 
@@ -125,17 +125,20 @@ def block_gradient_norms(blocks, x: torch.Tensor, head: nn.Module | None = None)
         Applied in order, each (B, N, D) → (B, N, D).
     x : (B, N, D) Tensor
         The input of the first block.
+    target : (B, N, D) Tensor
+        The loss is L = mean((output − target)²), a generic regression loss (use a random target: the mean
+        square of a LayerNorm's output alone would be a constant, with no gradient to the blocks).
     head : nn.Module, optional
-        Applied after the last block (e.g. a final LayerNorm, as a Pre-LN stack has).
+        Applied after the last block (e.g. the final LayerNorm a Pre-LN stack has).
 
     Returns
     -------
     list of float
-        ‖∂L/∂θ_l‖₂ for block l = 1 … L, with L = mean of the squared output (a fixed, generic loss).
+        ‖∂L/∂θ_l‖₂ for block l = 1 … L.
 
     Examples
     --------
-    >>> norms = block_gradient_norms([nn.Linear(4, 4), nn.Linear(4, 4)], torch.ones(2, 3, 4))
+    >>> norms = block_gradient_norms([nn.Linear(4, 4), nn.Linear(4, 4)], torch.ones(2, 3, 4), torch.zeros(2, 3, 4))
     >>> len(norms)
     2
     """
@@ -146,7 +149,9 @@ def block_gradient_norms(blocks, x: torch.Tensor, head: nn.Module | None = None)
         h = block(h)                                                       # (B, N, D)
     if head is not None:
         h = head(h)
-    h.pow(2).mean().backward()
+    if target.shape != h.shape:
+        raise ValueError(f"target must have the output's shape {tuple(h.shape)}, got {tuple(target.shape)}.")
+    (h - target).pow(2).mean().backward()
     out = []
     for block in blocks:
         sq = sum(float(p.grad.pow(2).sum()) for p in block.parameters() if p.grad is not None)
