@@ -1,5 +1,6 @@
-"""Sanity checks for saliency maps (Adebayo et al., NeurIPS 2018): randomise the model's layers and
-measure how much an explanation changes, with Spearman rank correlation and SSIM.
+"""Sanity checks for saliency maps (Adebayo et al., NeurIPS 2018): randomise the model's layers (cascading
+or one at a time) or train it on random labels, and measure how much an explanation changes, with Spearman
+rank correlation and SSIM.
 
 Chapter 4 (the explainability section) and Chapter 18.
 
@@ -22,7 +23,7 @@ from coursekit.models.utils import init_parameters_
 
 __all__ = [
     "spearman_rank_correlation", "parameter_layers", "randomize_layers", "SanityResult",
-    "randomization_sanity_check",
+    "randomization_sanity_check", "compare_maps", "data_randomization_test",
 ]
 
 
@@ -184,9 +185,11 @@ def randomization_sanity_check(model: nn.Module, explainer: Callable, x: torch.T
     x : (B, C, H, W) tensor
     generator : torch.Generator
         The source of the random weights.
-    mode : {"cascade", "all"}
+    mode : {"cascade", "independent", "all"}
         ``cascade``: randomise layer by layer from the output to the input, keeping earlier
-        randomisations (one step per weight layer); ``all``: one step, every layer at once.
+        randomisations (one step per weight layer); ``independent``: one step per weight layer, each
+        randomising that layer alone in a fresh copy of the trained model; ``all``: one step, every layer at
+        once.
 
     Returns
     -------
@@ -211,23 +214,101 @@ def randomization_sanity_check(model: nn.Module, explainer: Callable, x: torch.T
     >>> r.steps, bool(np.allclose(r.spearman, 1.0))                   # unchanged: it fails the test
     ([['1']], True)
     """
-    if mode not in ("cascade", "all"):
-        raise ValueError(f"mode must be 'cascade' or 'all', got {mode!r}.")
+    if mode not in ("cascade", "independent", "all"):
+        raise ValueError(f"mode must be 'cascade', 'independent' or 'all', got {mode!r}.")
     layers = parameter_layers(model)
     if not layers:
         raise ValueError("model has no conv, linear or BatchNorm layers to randomise.")
-    steps = [layers[:i + 1] for i in range(len(layers))] if mode == "cascade" else [layers]
+    steps = {"cascade": [layers[:i + 1] for i in range(len(layers))], "independent": [[n] for n in layers],
+             "all": [layers]}[mode]
     base = np.asarray(explainer(model, x), dtype=np.float64)       # (B, H, W)
     maps, rho, sim = [base], [], []
     clone, done = copy.deepcopy(model), 0
     modules = dict(clone.named_modules())
     for names in steps:
-        for name in names[done:]:                                   # cumulative: only the new layers
-            init_parameters_(modules[name], generator)
-        done = len(names)
+        if mode == "independent":                                   # a fresh copy: only this layer is random
+            clone = randomize_layers(model, names, generator)
+        else:
+            for name in names[done:]:                               # cumulative: only the new layers
+                init_parameters_(modules[name], generator)
+            done = len(names)
         m = np.asarray(explainer(clone, x), dtype=np.float64)
         maps.append(m)
-        rho.append([spearman_rank_correlation(u, v) for u, v in zip(base, m)])
-        sim.append([ssim(_unit_range(u), _unit_range(v), win_size=min(7, min(u.shape) // 2 * 2 - 1))
-                    for u, v in zip(base, m)])
+        r, q = compare_maps(base, m)
+        rho.append(r)
+        sim.append(q)
     return SanityResult(steps, np.array(rho), np.array(sim), np.stack(maps))
+
+
+def compare_maps(maps_a, maps_b) -> tuple[np.ndarray, np.ndarray]:
+    """Per-image similarity of two sets of maps: Spearman's ρ and the SSIM of the [0, 1]-rescaled maps.
+
+    Defined in :ref:`sec-xai-sanity`.
+
+    Parameters
+    ----------
+    maps_a, maps_b : (B, H, W) array_like
+        Same shape, H and W >= 3.
+
+    Returns
+    -------
+    spearman : (B,) ndarray of float64
+    ssim : (B,) ndarray of float64
+        SSIM with a 7×7 window (smaller on small maps), on each map rescaled to [0, 1], since the two maps
+        need not share a scale.
+
+    Examples
+    --------
+    >>> m = np.random.default_rng(0).random((2, 8, 8))
+    >>> [v.round(6).tolist() for v in compare_maps(m, 3 * m + 1)]
+    [[1.0, 1.0], [1.0, 1.0]]
+    """
+    a, b = np.asarray(maps_a, dtype=np.float64), np.asarray(maps_b, dtype=np.float64)
+    if a.ndim != 3 or a.shape != b.shape or min(a.shape[1:]) < 3:
+        raise ValueError(f"maps must be two (B, H, W) arrays of one shape with H, W >= 3, got {a.shape} and "
+                         f"{b.shape}.")
+    win = min(7, min(a.shape[1:]) // 2 * 2 - 1)                     # odd, fits the map
+    rho = [spearman_rank_correlation(u, v) for u, v in zip(a, b)]
+    sim = [ssim(_unit_range(u), _unit_range(v), win_size=win) for u, v in zip(a, b)]
+    return np.array(rho), np.array(sim)
+
+
+def data_randomization_test(model: nn.Module, random_label_model: nn.Module, explainer: Callable,
+                            x: torch.Tensor) -> SanityResult:
+    """Adebayo et al.'s data-randomisation test: the maps of a model vs a twin trained on permuted labels.
+
+    Defined in :ref:`sec-xai-sanity`.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Trained on the true labels.
+    random_label_model : nn.Module
+        Same architecture and recipe, trained on a random permutation of the labels (it can only memorise).
+    explainer : callable
+        ``explainer(model, x) -> (B, H, W) ndarray``; explain each model's own predicted class.
+    x : (B, C, H, W) tensor
+
+    Returns
+    -------
+    SanityResult
+        One step, named ``["random labels"]``.
+
+    Notes
+    -----
+    The random-label model has learnt nothing about the relation between image and label, so an
+    explanation that still looks the same shows the image, not what the model learnt.
+
+    Examples
+    --------
+    >>> net = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    >>> other = nn.Sequential(nn.Flatten(), nn.Linear(16, 3))
+    >>> bright = lambda m, x: x[:, 0].numpy()                           # ignores the model
+    >>> x = torch.rand(2, 1, 4, 4, generator=torch.Generator().manual_seed(0))
+    >>> bool(np.allclose(data_randomization_test(net, other, bright, x).spearman, 1.0))
+    True
+    """
+    base = np.asarray(explainer(model, x), dtype=np.float64)       # (B, H, W)
+    m = np.asarray(explainer(random_label_model, x), dtype=np.float64)
+    rho, sim = compare_maps(base, m)
+    return SanityResult([["random labels"]], rho[None], sim[None], np.stack([base, m]))
