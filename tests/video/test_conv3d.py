@@ -15,6 +15,7 @@ from coursekit.video.conv3d import (
     slowfast_channels,
     slowfast_pathways,
 )
+from tests.torch_battery import TorchOp, battery, randn, run_check
 
 
 @pytest.mark.parametrize("shape, k, s, p", [
@@ -103,3 +104,19 @@ def test_costs_of_2d_3d_and_factorised_convolutions():
     full = conv_cost(64, 64, (3, 3, 3), (8, 28, 28))["macs"]
     two_plus_one = conv_cost(64, 64, (1, 3, 3), (8, 28, 28))["macs"] + conv_cost(64, 64, (3, 1, 1), (8, 28, 28))["macs"]
     assert two_plus_one * 27 == full * 12 and np.isclose(full / two_plus_one, 27 / 12)
+
+
+OPS = [
+    TorchOp("inflate_conv2d_weight", make=lambda g: (randn(g, 3, 2, 3, 3),),
+            op=lambda w: inflate_conv2d_weight(w, 4), shape=(3, 2, 4, 3, 3),
+            bad=[(lambda: inflate_conv2d_weight(torch.zeros(3, 2, 3), 4), "weight"),
+                 (lambda: inflate_conv2d_weight(torch.zeros(3, 2, 3, 3), 0), "K_T")],
+            grad=(0,),
+            reference=lambda w: np.repeat(w.numpy()[:, :, None], 4, axis=2) / 4,
+            atol=1e-15, why="the same division of the same float64 numbers: exact up to one rounding"),
+]
+
+
+@pytest.mark.parametrize("op, check", battery(OPS))
+def test_torch_battery(op, check):
+    run_check(op, check)

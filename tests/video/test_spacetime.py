@@ -41,6 +41,14 @@ OPS = [
             reference=lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(
                 q.reshape(B, T * N, d), k.reshape(B, T * N, d), v.reshape(B, T * N, d)).reshape(B, T, N, d),
             atol=1e-12, why="torch's fused float64 kernel vs the explicit softmax: ~1e-15"),
+    # the module: two nn.MultiheadAttention-shaped layers (4D² + 4D parameters each), gradcheck through both
+    TorchOp("SpaceTimeAttention(divided)", make=lambda g: (randn(g, 1, 2, 3, 4),),
+            op=SpaceTimeAttention(4, 2, "divided", torch.Generator().manual_seed(0)).double(), shape=(1, 2, 3, 4),
+            numel=2 * (4 * 4 * 4 + 4 * 4), grad=(0,),
+            bad=[(lambda: SpaceTimeAttention(4, 2)(torch.zeros(1, 2, 3, 5)), "x")]),
+    TorchOp("SpaceTimeAttention(joint)", make=lambda g: (randn(g, 1, 2, 3, 4),),
+            op=SpaceTimeAttention(4, 2, "joint", torch.Generator().manual_seed(0)).double(), shape=(1, 2, 3, 4),
+            numel=4 * 4 * 4 + 4 * 4, grad=(0,)),
 ]
 
 
