@@ -3,25 +3,32 @@
 #   make test   set up .venv, run the linter (ruff: pyflakes + numpydoc docstring rules), the whole suite
 #               (unit + oracle tests, doctests, exercise notebooks), then the book build, which fails on
 #               any raising cell or Sphinx warning
-# Other targets: make exercises (regenerate exercises/ from solutions/), make bench, make clean.
+# Other targets: make exercises (regenerate exercises/ from solutions/), make dist (sdist + wheel into dist/),
+# make bench, make clean.
+#
+# Any supported Python (3.11, 3.12, 3.13): make test PYTHON=python3.12. requirements.txt pins torch==2.13.0;
+# on Linux without a local CPU wheel, add PyTorch's CPU index, or pip fetches the multi-gigabyte CUDA build:
+#   make test TORCH_INDEX=https://download.pytorch.org/whl/cpu
 
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+TORCH_INDEX ?=
+PIP_TORCH := $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX))
 
 VENDOR := _vendor
 NPM_PACKAGES := mathjax@3.2.2 requirejs@2.3.7 @jupyter-widgets/html-manager@1.0.6
 
-.PHONY: all book test lint browser-test unit notebooks exercises bench vendor clean distclean
+.PHONY: all book test lint browser-test unit notebooks exercises bench vendor dist clean distclean
 
 all: book
 
 $(STAMP): requirements.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (the pinned torch wheel is cp311); set PYTHON=python3.11"'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; assert (3, 11) <= v <= (3, 13), "Python 3.11, 3.12 or 3.13 is required, not %d.%d; set PYTHON=python3.12 (for example)" % v'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet $(PIP_TORCH) -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (coursekit)" >/dev/null
 	touch $(STAMP)
@@ -74,11 +81,16 @@ browser-test: $(STAMP)
 exercises: $(STAMP)
 	$(BIN)/python -m coursekit exercises --solutions solutions --out exercises
 
+# The sdist and the wheel of the distribution "vision-by-building" (import name coursekit), built offline
+# with the pinned setuptools; tests/test_distribution.py installs the wheel outside the repository.
+dist: $(STAMP)
+	rm -rf dist && $(BIN)/python -m build --no-isolation --outdir dist .
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks/results.md
 
 clean:
-	rm -rf _build .pytest_cache
+	rm -rf _build .pytest_cache dist build
 	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
 
 distclean: clean

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="coursekit", description="Tools for the Vision by Building course.")
     parser.add_argument("--version", action="version", version=f"coursekit {coursekit.__version__} "
                         f"(Python {platform.python_version()})", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do")
     sub.add_parser("doctor", help="check this installation: Python, extras, torch build, grading sandbox",
                    description="Say what this installation can do and what to install for the rest.")
     ex = sub.add_parser("exercises", help="regenerate exercises/ (stubs) from solutions/ (the single source)",
