@@ -338,7 +338,8 @@ def action_clips(n: int, rng: np.random.Generator, T: int = 8, size: int = 32,
             speed = rng.uniform(0.8, min(2.0, 0.3 * size / (T - 1)))
             v = speed * np.array({"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}[action])
         m = 1.1 * r.max()
-        half = np.abs(v) * (T - 1) / 2 + m                                   # (2,) room needed
+        half = np.full(2, np.abs(v).max() * (T - 1) / 2 + m)                # (2,) room needed, the same on
+        # both axes, so that where the middle frame shows the shape does not reveal the axis of motion
         mid = rng.uniform(half, size - half)                                 # middle-frame centre
         mask, u, vv = _track(shape, mid[0] + v[0] * tc, mid[1] + v[1] * tc, r, ang, size, size)
         level = rng.uniform(0.7, 1.0)
