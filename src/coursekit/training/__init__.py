@@ -17,6 +17,9 @@ from coursekit._lazy import attach
 
 # names of the modules that need torch: they load on first use (coursekit._lazy)
 _LAZY = {
+    "shift_images": "augment",
+    "rotate_images": "augment",
+    "random_shift_rotate": "augment",
     "DigitsConfig": "digits",
     "TrainResult": "digits",
     "accuracy": "digits",
@@ -26,6 +29,9 @@ _LAZY = {
     "fit": "loop",
     "eval_mode": "loop",
     "evaluate": "loop",
+    "gap_features": "transfer",
+    "with_new_head": "transfer",
+    "freeze_": "transfer",
 }
 __getattr__, __dir__ = attach(__name__, _LAZY)
 
@@ -38,6 +44,9 @@ __all__ = [
     "distillation_loss_torch",
     "fit_linear_classifier_torch",
     "warmup_cosine_lr",
+    "shift_images",
+    "rotate_images",
+    "random_shift_rotate",
     "DigitsConfig",
     "TrainResult",
     "accuracy",
@@ -47,4 +56,7 @@ __all__ = [
     "fit",
     "eval_mode",
     "evaluate",
+    "gap_features",
+    "with_new_head",
+    "freeze_",
 ]
