@@ -13,6 +13,7 @@ from coursekit.layers.swin import (
     RelativePositionBias,
     cyclic_shift,
     relative_position_index,
+    shifted_window_attention,
     shifted_window_mask,
     window_partition,
     window_reverse,
@@ -117,3 +118,69 @@ def test_relative_position_index_depends_only_on_the_offset():
 
 def test_patch_merging_halves_resolution_and_doubles_width():
     assert PatchMerging(96)(torch.zeros(1, 56, 56, 96)).shape == (1, 28, 28, 192)    # Swin-T stage 1 → 2
+
+
+def _weights(g, C, dtype=torch.float64):
+    return (torch.randn(3 * C, C, generator=g, dtype=dtype) / C ** 0.5, torch.randn(3 * C, generator=g, dtype=dtype),
+            torch.randn(C, C, generator=g, dtype=dtype) / C ** 0.5, torch.randn(C, generator=g, dtype=dtype))
+
+
+def test_one_window_without_shift_is_plain_multi_head_attention():
+    g = torch.Generator().manual_seed(0)
+    B, H, W, C, h = 2, 4, 4, 6, 3
+    x = torch.randn(B, H, W, C, generator=g, dtype=torch.float64)
+    w_in, b_in, w_out, b_out = _weights(g, C)
+    mha = torch.nn.MultiheadAttention(C, h, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(w_in), mha.in_proj_bias.copy_(b_in)
+        mha.out_proj.weight.copy_(w_out), mha.out_proj.bias.copy_(b_out)
+    tokens = x.reshape(B, H * W, C)
+    expected = mha(tokens, tokens, tokens, need_weights=False)[0].reshape(B, H, W, C)
+    got = shifted_window_attention(x, w_in, b_in, w_out, b_out, n_heads=h, window=4, shift=0)
+    torch.testing.assert_close(got, expected, atol=1e-12, rtol=0)    # float64: the same sums in another order
+
+
+@pytest.mark.parametrize("H, W, M, s", [(8, 8, 4, 2), (6, 9, 3, 1), (8, 4, 4, 3)])
+def test_cyclic_shift_with_mask_equals_shifted_windows_cut_at_the_borders(H, W, M, s):
+    """Oracle without any roll: on the original map, shifted windows start at offset s, so the tokens of rows
+    (and columns) before s form partial windows of their own. Two tokens attend iff they fall in the same such
+    window, floor((y - s) / M) and floor((x - s) / M) equal; the bias is looked up from their offset. Attention
+    itself is torch's F.scaled_dot_product_attention with an additive float mask."""
+    g = torch.Generator().manual_seed(H + s)
+    B, C, h = 2, 4, 2
+    x = torch.randn(B, H, W, C, generator=g, dtype=torch.float64)
+    w_in, b_in, w_out, b_out = _weights(g, C)
+    rpb = RelativePositionBias(M, h, generator=g).double()
+    with torch.no_grad():
+        rpb.table.normal_(0, 1, generator=g)
+    got = shifted_window_attention(x, w_in, b_in, w_out, b_out, n_heads=h, window=M, shift=s, bias=rpb())
+
+    ys, xs = torch.meshgrid(torch.arange(H), torch.arange(W), indexing="ij")
+    ys, xs = ys.reshape(-1), xs.reshape(-1)                                  # (N,) original coordinates
+    same = (torch.div(ys - s, M, rounding_mode="floor")[:, None] == torch.div(ys - s, M, rounding_mode="floor")[None]) \
+        & (torch.div(xs - s, M, rounding_mode="floor")[:, None] == torch.div(xs - s, M, rounding_mode="floor")[None])
+    dy, dx = ys[:, None] - ys[None], xs[:, None] - xs[None]
+    offset_row = ((dy + M - 1) * (2 * M - 1) + (dx + M - 1)).clamp(0, (2 * M - 1) ** 2 - 1)
+    add = rpb.table.detach()[offset_row].permute(2, 0, 1)                    # (h, N, N)
+    add = add.masked_fill(~same, float("-inf"))
+    q, k, v = (t.reshape(B, H * W, h, C // h).transpose(1, 2)
+               for t in torch.nn.functional.linear(x.reshape(B, H * W, C), w_in, b_in).chunk(3, -1))
+    out = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=add[None])
+    expected = torch.nn.functional.linear(out.transpose(1, 2).reshape(B, H * W, C), w_out, b_out).reshape(B, H, W, C)
+    torch.testing.assert_close(got, expected, atol=1e-12, rtol=0)
+
+
+def test_shifted_window_attention_gradcheck_and_bad_input():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(1, 4, 4, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    w_in, b_in, w_out, b_out = _weights(g, 2)
+    bias = torch.randn(1, 4, 4, generator=g, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda t: shifted_window_attention(t, w_in, b_in, w_out, b_out, 1, 2, 1, bias), (x,))
+    with pytest.raises(ValueError, match="in_proj_weight"):
+        shifted_window_attention(x, w_in[:4], b_in, w_out, b_out, 1, 2, 1)
+    with pytest.raises(ValueError, match="bias must have shape"):
+        shifted_window_attention(x, w_in, b_in, w_out, b_out, 1, 2, 1, bias[:, :2])
+    with pytest.raises(ValueError, match="shift < window"):
+        shifted_window_attention(x, w_in, b_in, w_out, b_out, 1, 2, 2)
+    with pytest.raises(ValueError, match="multiples of the window"):
+        shifted_window_attention(x, w_in, b_in, w_out, b_out, 1, 3, 1)

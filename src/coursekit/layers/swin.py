@@ -12,13 +12,17 @@ Z. Liu et al., "Swin transformer: hierarchical vision transformer using shifted 
 
 from __future__ import annotations
 
+import math
+
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from coursekit.core.validation import check_int
+from coursekit.layers.attention import merge_heads, split_heads
 
 __all__ = ["window_partition", "window_reverse", "cyclic_shift", "shifted_window_mask",
-           "relative_position_index", "RelativePositionBias", "PatchMerging"]
+           "relative_position_index", "RelativePositionBias", "shifted_window_attention", "PatchMerging"]
 
 
 def _check_map(x: torch.Tensor, window: int) -> tuple[int, int, int, int, int]:
@@ -203,6 +207,68 @@ class RelativePositionBias(nn.Module):
     def forward(self) -> torch.Tensor:
         """The bias (h, M², M²) to add to every window's scores (before the mask)."""
         return self.table[self.index].permute(2, 0, 1)             # (M², M², h) → (h, M², M²)
+
+
+def shifted_window_attention(x: torch.Tensor, in_proj_weight: torch.Tensor, in_proj_bias: torch.Tensor | None,
+                             out_proj_weight: torch.Tensor, out_proj_bias: torch.Tensor | None, n_heads: int,
+                             window: int, shift: int = 0, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """One (shifted-)window multi-head self-attention of Swin on a (B, H, W, C) map.
+
+    Defined in :ref:`sec-vit-swin` (Eq. :eq:`eq-vit-swin-attention`).
+
+    Parameters
+    ----------
+    x : (B, H, W, C) Tensor
+        Channels-last; H and W multiples of M.
+    in_proj_weight : (3C, C) Tensor
+        W_Q, W_K, W_V stacked (the layout of ``torch.nn.MultiheadAttention``).
+    in_proj_bias : (3C,) Tensor or None
+    out_proj_weight : (C, C) Tensor
+    out_proj_bias : (C,) Tensor or None
+    n_heads : int
+        h, dividing C.
+    window : int
+        M.
+    shift : int
+        s, 0 <= s < M: 0 for W-MSA, ⌊M/2⌋ for SW-MSA (every second block).
+    bias : (h, M², M²) Tensor, optional
+        The relative position bias (``RelativePositionBias(M, h)()``), added to every window's scores.
+
+    Returns
+    -------
+    (B, H, W, C) Tensor
+
+    Notes
+    -----
+    1. Roll the map by s (:func:`cyclic_shift`), cut it into windows (:func:`window_partition`).
+    2. In every window: multi-head attention with scores QKᵀ/√d + B, pairs from different regions blocked
+       (:func:`shifted_window_mask`).
+    3. Project, put the windows back (:func:`window_reverse`) and roll back by -s.
+
+    Examples
+    --------
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x, w_in, w_out = torch.randn(1, 8, 8, 4, generator=g), torch.randn(12, 4, generator=g), torch.eye(4)
+    >>> shifted_window_attention(x, w_in, None, w_out, None, n_heads=2, window=4, shift=2).shape
+    torch.Size([1, 8, 8, 4])
+    """
+    B, H, W, C, M = _check_map(x, window)
+    h, s = check_int(n_heads, "n_heads"), check_int(shift, "shift", minimum=0)
+    if in_proj_weight.shape != (3 * C, C) or out_proj_weight.shape != (C, C):
+        raise ValueError(f"in_proj_weight must be (3C, C) = ({3 * C}, {C}) and out_proj_weight (C, C), got "
+                         f"{tuple(in_proj_weight.shape)} and {tuple(out_proj_weight.shape)}.")
+    if bias is not None and bias.shape != (h, M * M, M * M):
+        raise ValueError(f"bias must have shape (h, M², M²) = ({h}, {M * M}, {M * M}), got {tuple(bias.shape)}.")
+    mask = shifted_window_mask(H, W, M, s).to(x.device)               # (nW, M², M²) True = may attend
+    win = window_partition(cyclic_shift(x, s), M)                     # (B·nW, M², C)
+    q, k, v = (split_heads(t, h) for t in F.linear(win, in_proj_weight, in_proj_bias).chunk(3, dim=-1))
+    scores = q @ k.transpose(-2, -1) / math.sqrt(C // h)              # (B·nW, h, M², M²)
+    if bias is not None:
+        scores = scores + bias
+    scores = scores.reshape(B, -1, h, M * M, M * M).masked_fill(~mask[None, :, None], float("-inf"))
+    out = torch.softmax(scores, dim=-1).reshape(-1, h, M * M, M * M) @ v   # (B·nW, h, M², d)
+    out = F.linear(merge_heads(out), out_proj_weight, out_proj_bias)  # (B·nW, M², C)
+    return cyclic_shift(window_reverse(out, M, H, W), -s)             # (B, H, W, C)
 
 
 class PatchMerging(nn.Module):
