@@ -134,3 +134,42 @@ def test_aperture_problem_lucas_kanade_refuses_a_straight_edge():
 def test_bad_input_raises(call, words):
     with pytest.raises(ValueError, match=words):
         call()
+
+
+def test_lucas_kanade_step_equals_per_pixel_least_squares():
+    """The vectorised closed form against np.linalg.lstsq on each window's stacked constraints (a loop)."""
+    frames, _ = texture_motion_clip(np.random.default_rng(5), size=24, velocity=(0.4, -0.3), rotation=0.05)
+    window, r = 5, 2
+    flow = lucas_kanade_step(frames[0], frames[1], window=window)
+    Ix, Iy, It = spatiotemporal_gradients(frames[0], frames[1])
+    for i in range(r, 24 - r, 3):
+        for j in range(r, 24 - r, 3):
+            sl = (slice(i - r, i + r + 1), slice(j - r, j + r + 1))
+            A = np.stack([Ix[sl].ravel(), Iy[sl].ravel()], axis=1)            # (window², 2) constraints
+            want = np.linalg.lstsq(A, -It[sl].ravel(), rcond=None)[0]
+            assert np.linalg.eigvalsh(A.T @ A / window**2).min() > 1e-6
+            # closed-form 2×2 inverse vs LAPACK's least squares on well-conditioned windows: ~1e-12
+            np.testing.assert_allclose(flow[i, j], want, atol=1e-9, err_msg=f"pixel ({i}, {j})")
+
+
+def test_horn_schunck_iterations_converge_to_the_solution_of_their_linear_system():
+    """Jacobi's fixed point solves u − ū + I_x (I_x ū + I_y v̄ + I_t)/d = 0 (and the same for v), with ū = M u the
+    replicate-border neighbour average; np.linalg.solve gives that solution directly."""
+    from coursekit.image.filters import correlate2d
+    from coursekit.video.flow import HS_AVERAGE_KERNEL
+
+    frames, _ = texture_motion_clip(np.random.default_rng(6), size=12, velocity=(0.3, 0.2))
+    alpha = 0.05
+    Ix, Iy, It = (g.ravel() for g in spatiotemporal_gradients(frames[0], frames[1]))
+    n = Ix.size
+    M = np.stack([correlate2d(e.reshape(12, 12), HS_AVERAGE_KERNEL, mode="replicate").ravel()
+                  for e in np.eye(n)], axis=1)                                # (n, n): ū = M u
+    d = alpha**2 + Ix**2 + Iy**2
+    I = np.eye(n)
+    system = np.block([[I - M + (Ix * Ix / d)[:, None] * M, (Ix * Iy / d)[:, None] * M],
+                       [(Iy * Ix / d)[:, None] * M, I - M + (Iy * Iy / d)[:, None] * M]])
+    rhs = -np.concatenate([Ix * It / d, Iy * It / d])
+    want = np.linalg.solve(system, rhs)
+    got = horn_schunck_step(frames[0], frames[1], alpha=alpha, iterations=4000)
+    # Jacobi converges geometrically; after 4000 sweeps on 12×12 the remaining error is far below 1e-6
+    np.testing.assert_allclose(np.concatenate([got[..., 0].ravel(), got[..., 1].ravel()]), want, atol=1e-6)
