@@ -1,10 +1,12 @@
 """Tests for coursekit.data.scenes3d (Chapter 9)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from coursekit.geometry.camera import Camera, camera_rays, look_at, orbit_cameras, project
-from coursekit.data.scenes3d import default_scene, random_scene, render, views
+from coursekit.data.scenes3d import default_scene, random_scene, render, ring_views, views
 
 H = W = 48
 
@@ -51,7 +53,7 @@ def test_rendered_surface_points_project_back_to_their_pixels():
 
 
 def test_projected_sphere_has_the_sphere_colour_and_ground_is_a_checker():
-    scene = default_scene()
+    scene = replace(default_scene(), specular=0.0)                 # Lambertian only
     cam = Camera(look_at((0.0, -4.0, 3.0)), 50.0)
     rgb, depth = render(cam, H, W, scene)
     xy, _ = project(scene.centers[:1], cam, H, W)
@@ -62,6 +64,63 @@ def test_projected_sphere_has_the_sphere_colour_and_ground_is_a_checker():
     assert np.allclose(s, s[0]) and scene.ambient - 1e-12 <= s[0] <= 1 + 1e-12
     z_depth = render(cam, H, W, scene, depth="z")[1]
     assert np.allclose(z_depth[np.isfinite(z_depth)] <= depth[np.isfinite(depth)], True)
+
+
+def test_sphere_pixels_are_lambert_plus_blinn_phong_recomputed_independently():
+    scene = default_scene()
+    assert scene.specular > 0 and len(scene.radii) >= 3
+    assert len({tuple(c) for c in scene.colors}) == len(scene.colors)      # all different colours
+    cam = Camera(look_at((3.0, -2.5, 2.0)), 60.0)
+    rgb, depth = render(cam, 64, 64, scene)
+    o, d = camera_rays(cam, 64, 64)
+    X = o + np.where(np.isfinite(depth), depth, 0)[..., None] * d
+    l = scene.light_dir
+    checked = 0
+    for c, r, albedo in zip(scene.centers, scene.radii, scene.colors):
+        on = np.isfinite(depth) & np.isclose(np.linalg.norm(X - c, axis=-1), r, atol=1e-9)
+        n = (X[on] - c) / r
+        # shadow rays from these points: none of the other spheres is in the way (checked by marching)
+        s = np.linspace(1e-4, 6, 3000)
+        P = X[on][:, None] + s[None, :, None] * l
+        blocked = np.zeros(on.sum(), bool)
+        for c2, r2 in zip(scene.centers, scene.radii):
+            blocked |= (np.linalg.norm(P - c2, axis=-1) < r2 - 1e-6).any(1)
+        view = -d[on]
+        h = (l + view) / np.linalg.norm(l + view, axis=1, keepdims=True)
+        lit = ~blocked & (n @ l > 0)
+        expect = albedo * (scene.ambient + (1 - scene.ambient) * np.clip(n @ l, 0, None) * lit)[:, None]
+        expect = expect + (scene.specular * np.clip((n * h).sum(1), 0, None) ** scene.shininess * lit)[:, None]
+        assert np.allclose(rgb[on], np.clip(expect, 0, 1), atol=1e-6)
+        checked += on.sum()
+    assert checked > 300
+
+
+def test_the_highlight_moves_with_the_viewer_but_diffuse_colour_does_not():
+    scene = default_scene()
+    top = scene.centers[0] + np.array([0.0, 0.0, scene.radii[0]])          # the top of the red sphere
+    colours = []
+    for sc in (scene, replace(scene, specular=0.0)):
+        col = []
+        for eye in ((3.0, 0.5, 2.5), (-2.5, -1.5, 2.5)):
+            cam = Camera(look_at(eye, top), 80.0)
+            rgb, _ = render(cam, 33, 33, sc)                               # centre pixel sees `top`
+            col.append(rgb[16, 16])
+        colours.append(col)
+    assert not np.allclose(colours[0][0], colours[0][1], atol=0.02)        # view-dependent
+    assert np.allclose(colours[1][0], colours[1][1], atol=1e-9)            # Lambertian: the same
+
+
+def test_ring_views_hold_out_cameras_between_training_cameras():
+    train, test = ring_views(8, 3, 16, 20)
+    assert train.images.shape == (8, 16, 20, 3) and test.images.shape == (3, 16, 20, 3)
+    pos = lambda v: v.c2w[:, :3, 3]                                          # noqa: E731
+    assert np.allclose(np.linalg.norm(pos(train), axis=1), 4.0) and np.allclose(pos(test)[:, 2], pos(train)[0, 2])
+    az = lambda v: np.rad2deg(np.arctan2(pos(v)[:, 1], pos(v)[:, 0])) % 360  # noqa: E731
+    assert np.allclose(az(train), np.arange(8) * 45.0)
+    gaps = np.abs((az(test)[:, None] - az(train)[None] + 180) % 360 - 180).min(1)
+    assert np.allclose(gaps, 22.5)
+    # the renders are exact: the same camera through render() gives the same image
+    assert np.array_equal(test.images[1], render(test.cameras[1], 16, 20, test.scene)[0])
 
 
 def test_ground_in_a_spheres_shadow_gets_only_ambient_light():
@@ -98,6 +157,8 @@ def test_random_scene_spheres_rest_on_the_ground_without_overlap():
     lambda: orbit_cameras(2, 8, elevation_deg=95),
     lambda: views(2, 8, 8, np.random.default_rng(0), elevation_deg=(50, 10)),
     lambda: views(2, 8, 8, 0),
+    lambda: ring_views(2, 3, 8, 8),
+    lambda: ring_views(4, 1, 8, 8, elevation_deg=0),
     lambda: look_at((0, 0, 1), (0, 0, 0)),                 # view direction parallel to up
     lambda: project(np.zeros((3, 2)), orbit_cameras(1, 8)[0], 8, 8),
 ])

@@ -1,10 +1,13 @@
 """A tiny analytically ray-traced 3-D scene and pinhole cameras around it (NeRF / 3DGS data).
 
-The scene is a few Lambertian spheres resting on a checkered square of ground (z = 0,
-z is up) under one directional light, with hard shadows and a white background. Every
-pixel is shaded at the exact first intersection of its ray with the spheres or the
-ground, so colour and depth are ground truth: a NeRF or a 3D Gaussian splat trained on
-:func:`views` can be scored against renders of held-out cameras.
+The scene is a few coloured spheres resting on a checkered (textured) square of ground
+(z = 0, z is up) under one directional light, with hard shadows and a white background.
+The spheres are Lambertian plus, if ``Scene.specular > 0``, a Blinn-Phong highlight that
+moves with the viewer (view-dependent colour, what NeRF's direction input and 3DGS's
+spherical harmonics are for). Every pixel is shaded at the exact first intersection of
+its ray with the spheres or the ground, so colour and depth are ground truth: a NeRF or
+a 3D Gaussian splat trained on :func:`views` or :func:`ring_views` can be scored against
+renders of held-out cameras.
 
 Camera convention (the NeRF / OpenGL one): in camera coordinates x points right, y up and
 the camera looks along -z. ``c2w`` is the 4x4 camera-to-world matrix ``[R | o]``. Pixel
@@ -33,9 +36,10 @@ from coursekit.geometry.camera import (
     _focal,
     camera_rays,
     look_at,
+    orbit_cameras,
 )
 
-__all__ = ["Scene", "default_scene", "random_scene", "render", "SceneViews", "views"]
+__all__ = ["Scene", "default_scene", "random_scene", "render", "SceneViews", "views", "ring_views"]
 
 
 @dataclass
@@ -60,6 +64,10 @@ class Scene:
         Fraction of light that reaches even shadowed or back-facing points.
     background : (3,) ndarray of float64
         Colour of rays that hit nothing (their depth is ``inf``).
+    specular : float
+        Strength ``k_s`` of the white Blinn-Phong highlight on the spheres (0: purely Lambertian).
+    shininess : float
+        Blinn-Phong exponent: the larger, the smaller and sharper the highlight.
 
     Examples
     --------
@@ -78,15 +86,18 @@ class Scene:
     light_dir: np.ndarray = field(default_factory=lambda: np.array([1.0, -0.5, 2.0]) / np.sqrt(5.25))
     ambient: float = 0.3
     background: np.ndarray = field(default_factory=lambda: np.ones(3))
+    specular: float = 0.0
+    shininess: float = 20.0
 
 
 def default_scene() -> Scene:
-    """Three spheres (red, green, blue) resting on the ground near the origin.
+    """Three spheres (red, green, blue) with a specular highlight, on a checkered ground near the origin.
 
     Returns
     -------
     Scene
-        The same scene every call: radii 0.6, 0.4 and 0.35.
+        The same scene every call: radii 0.6, 0.4 and 0.35, checker squares of side 0.5 on a
+        3 x 3 ground, Blinn-Phong highlight ``specular=0.5``, ``shininess=20``.
 
     Examples
     --------
@@ -95,7 +106,8 @@ def default_scene() -> Scene:
     """
     return Scene(centers=np.array([[0.0, 0.0, 0.6], [1.1, 0.6, 0.4], [-0.7, 1.0, 0.35]]),
                  radii=np.array([0.6, 0.4, 0.35]),
-                 colors=np.array([[0.9, 0.2, 0.15], [0.2, 0.8, 0.3], [0.2, 0.35, 0.95]]))
+                 colors=np.array([[0.9, 0.2, 0.15], [0.2, 0.8, 0.3], [0.2, 0.35, 0.95]]),
+                 ground_half_size=1.5, checker_size=0.5, specular=0.5, shininess=20.0)
 
 
 def random_scene(rng: np.random.Generator, n_spheres: int = 3) -> Scene:
@@ -171,6 +183,9 @@ def render(camera: Camera, H: int, W: int, scene: Scene | None = None, depth: st
        the ground square (``t = -o_z / d_z``); keep the nearest hit.
     3. Lambertian shading ``albedo * (ambient + (1 - ambient) * max(0, n . l) * visible)``, where
        ``visible`` is 0 if a shadow ray towards the light hits a sphere.
+    4. On spheres, plus the view-dependent Blinn-Phong highlight
+       ``specular * max(0, n . h)^shininess * visible`` (white), ``h = normalise(l - d)`` the half
+       vector between the light and the direction back to the camera.
 
     Used in Chapter 9.
 
@@ -209,7 +224,13 @@ def render(camera: Camera, H: int, W: int, scene: Scene | None = None, depth: st
     t_shadow, _ = _hit_spheres(x + 1e-6 * normal, np.broadcast_to(l, x.shape), scene)
     lit = np.isinf(t_shadow)
     shade = scene.ambient + (1 - scene.ambient) * np.maximum(normal @ l, 0.0) * lit
-    rgb = np.where(hit[:, None], albedo * shade[:, None], scene.background)
+    rgb = albedo * shade[:, None]
+    if scene.specular > 0:
+        h = l - d
+        h /= np.linalg.norm(h, axis=1, keepdims=True)                     # (R, 3) half vectors
+        spec = scene.specular * np.maximum((normal * h).sum(1), 0.0) ** scene.shininess * lit
+        rgb = rgb + (spec * on_sphere)[:, None]
+    rgb = np.where(hit[:, None], rgb, scene.background)
     if depth == "z":
         t = t * (d @ -camera.c2w[:3, 2])
     return np.clip(rgb, 0.0, 1.0).reshape(H, W, 3), t.reshape(H, W)
@@ -294,3 +315,55 @@ def views(n: int, H: int, W: int, rng: np.random.Generator, scene: Scene | None 
     K = np.array([[f, 0.0, W / 2], [0.0, f, H / 2], [0.0, 0.0, 1.0]])
     return SceneViews(images=np.stack([r[0] for r in renders]), depths=np.stack([r[1] for r in renders]),
                       c2w=np.stack([c.c2w for c in cameras]), focal=f, K=K, cameras=cameras, scene=scene)
+
+
+def ring_views(n_train: int, n_test: int, H: int, W: int, scene: Scene | None = None, radius: float = 4.0,
+               elevation_deg: float = 30.0, fov_deg: float = 45.0):
+    """Training and held-out views from one ring of cameras around the scene.
+
+    Parameters
+    ----------
+    n_train, n_test : int
+        Training cameras are evenly spaced in azimuth (the first at 0°); the ``n_test`` held-out
+        cameras sit half-way between training cameras spread evenly around the ring.
+    H, W : int
+    scene : Scene, optional
+        Defaults to :func:`default_scene`.
+    radius, elevation_deg, fov_deg : float
+        The ring (distance and elevation) and the horizontal field of view.
+
+    Returns
+    -------
+    train, test : SceneViews
+        ``n_train`` and ``n_test`` exact renders; no held-out camera coincides with a training one.
+
+    Used in Chapter 9 (the NeRF and 3DGS training set and their held-out views).
+
+    Examples
+    --------
+    >>> train, test = ring_views(8, 2, 16, 16)
+    >>> train.images.shape, test.images.shape
+    ((8, 16, 16, 3), (2, 16, 16, 3))
+    """
+    n_train, n_test = check_int(n_train, "n_train"), check_int(n_test, "n_test", maximum=n_train)
+    H, W = check_int(H, "H"), check_int(W, "W")
+    radius = check_positive(radius, "radius")
+    if not 0 < elevation_deg < 90:
+        raise ValueError(f"elevation_deg must be in (0, 90), got {elevation_deg}.")
+    if not 0 < fov_deg < 180:
+        raise ValueError(f"fov_deg must be in (0, 180), got {fov_deg}.")
+    scene = default_scene() if scene is None else scene
+    step = 360.0 / n_train
+    slots = np.floor(np.arange(n_test) * n_train / n_test)                # (n_test,) training gaps used
+    az_test = step * (slots + 0.5)
+    out = []
+    for az in (step * np.arange(n_train), az_test):
+        cams = [orbit_cameras(1, W, radius, elevation_deg, fov_deg, float(a))[0] for a in az]
+        renders = [render(c, H, W, scene) for c in cams]
+        f = cams[0].focal
+        K = np.array([[f, 0.0, W / 2], [0.0, f, H / 2], [0.0, 0.0, 1.0]])
+        out.append(SceneViews(images=np.stack([r[0] for r in renders]),
+                              depths=np.stack([r[1] for r in renders]),
+                              c2w=np.stack([c.c2w for c in cams]), focal=f, K=K, cameras=cams,
+                              scene=scene))
+    return out[0], out[1]

@@ -27,7 +27,7 @@ __all__ = ["Camera", "look_at", "orbit_cameras", "camera_rays", "project"]
 class Camera:
     """A pinhole camera: pose ``c2w`` (4, 4) and focal length ``focal`` in pixels.
 
-    Used in Chapter 9 (not written yet; its section label will be ``sec-pinhole-camera``).
+    Defined in :ref:`sec-pinhole-camera`.
 
     Parameters
     ----------
@@ -54,7 +54,7 @@ class Camera:
 def look_at(eye, target=(0.0, 0.0, 0.0), up=(0.0, 0.0, 1.0)) -> np.ndarray:
     """Camera-to-world matrix of a camera at ``eye`` looking at ``target`` (OpenGL axes).
 
-    Used in Chapter 9 (not written yet; its section label will be ``sec-pinhole-camera``).
+    Defined in :ref:`sec-pinhole-camera`.
 
     Parameters
     ----------
@@ -108,7 +108,7 @@ def orbit_cameras(n: int, W: int, radius: float = 4.0, elevation_deg: float = 30
                   fov_deg: float = 45.0, azimuth0_deg: float = 0.0) -> list:
     """``n`` cameras evenly spaced on a circle around the z axis, looking at the origin.
 
-    Used in Chapter 9 (not written yet; its section label will be ``sec-pinhole-camera``).
+    Defined in :ref:`sec-pinhole-camera`.
 
     Parameters
     ----------
@@ -165,7 +165,7 @@ def _check_camera(camera) -> Camera:
 def camera_rays(camera: Camera, H: int, W: int):
     """World-space origins and unit directions of the rays through every pixel centre.
 
-    Used in Chapter 9 (not written yet; its section label will be ``sec-pinhole-camera``).
+    Defined in :ref:`sec-pinhole-camera`.
 
     Parameters
     ----------
@@ -209,7 +209,7 @@ def camera_rays(camera: Camera, H: int, W: int):
 def project(points: np.ndarray, camera: Camera, H: int, W: int):
     """Project world points to continuous pixel coordinates (inverse of :func:`camera_rays`).
 
-    Used in Chapter 9 (not written yet; its section label will be ``sec-pinhole-camera``).
+    Defined in :ref:`sec-pinhole-camera`.
 
     Parameters
     ----------

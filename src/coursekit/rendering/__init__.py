@@ -1,0 +1,91 @@
+"""Rendering for novel-view synthesis: rays, samples along them, volume rendering and Gaussian splatting.
+
+Rays through pixels from intrinsics and extrinsics, stratified and hierarchical (inverse-CDF) sampling,
+volume-rendering weights and alpha compositing, NeRF's positional encoding; 3-D Gaussians (quaternion → R,
+Σ = R S Sᵀ Rᵀ, the EWA projection), spherical harmonics up to degree 3, a differentiable tile-culled
+rasteriser, the (1 − λ) L1 + λ D-SSIM loss and adaptive density control (clone, split, prune).
+Chapter 9 (NeRF and 3D Gaussian Splatting); the tiny NeRF itself is in ``coursekit.models.nerf``.
+"""
+
+from coursekit.rendering.rays import pixel_rays, project_points, ray_box, backproject_depths
+from coursekit._lazy import attach
+
+# names of the modules that need torch: they load on first use (coursekit._lazy)
+_LAZY = {
+    "SPLIT_FACTOR": "densify",
+    "clone_gaussians": "densify",
+    "split_gaussians": "densify",
+    "prune_gaussians": "densify",
+    "densify_and_prune": "densify",
+    "positional_encoding": "encoding",
+    "encoding_dim": "encoding",
+    "quaternion_to_rotation": "gaussians",
+    "covariance_3d": "gaussians",
+    "world_to_camera": "gaussians",
+    "project_gaussians": "gaussians",
+    "ssim_torch": "losses",
+    "splat_loss": "losses",
+    "ALPHA_MIN": "rasterize",
+    "ALPHA_MAX": "rasterize",
+    "conic_and_radius": "rasterize",
+    "gaussian_alpha": "rasterize",
+    "composite": "rasterize",
+    "rasterize": "rasterize",
+    "rasterize_dense": "rasterize",
+    "stratified_samples": "sampling",
+    "sample_pdf": "sampling",
+    "SH_C0": "sh",
+    "sh_basis": "sh",
+    "sh_to_rgb": "sh",
+    "rgb_to_sh_dc": "sh",
+    "PARAMS_PER_GAUSSIAN": "splatting",
+    "GaussianModel": "splatting",
+    "render_gaussians": "splatting",
+    "SplatConfig": "splatting",
+    "fit_gaussians": "splatting",
+    "volume_weights": "volume",
+    "alpha_composite": "volume",
+    "volume_render": "volume",
+}
+__getattr__, __dir__ = attach(__name__, _LAZY)
+
+__all__ = [
+    "pixel_rays",
+    "project_points",
+    "ray_box",
+    "backproject_depths",
+    "SPLIT_FACTOR",
+    "clone_gaussians",
+    "split_gaussians",
+    "prune_gaussians",
+    "densify_and_prune",
+    "positional_encoding",
+    "encoding_dim",
+    "quaternion_to_rotation",
+    "covariance_3d",
+    "world_to_camera",
+    "project_gaussians",
+    "ssim_torch",
+    "splat_loss",
+    "ALPHA_MIN",
+    "ALPHA_MAX",
+    "conic_and_radius",
+    "gaussian_alpha",
+    "composite",
+    "rasterize",
+    "rasterize_dense",
+    "stratified_samples",
+    "sample_pdf",
+    "SH_C0",
+    "sh_basis",
+    "sh_to_rgb",
+    "rgb_to_sh_dc",
+    "PARAMS_PER_GAUSSIAN",
+    "GaussianModel",
+    "render_gaussians",
+    "SplatConfig",
+    "fit_gaussians",
+    "volume_weights",
+    "alpha_composite",
+    "volume_render",
+]
