@@ -41,7 +41,7 @@ from coursekit.grading_wire import Seeded, Tensor, Unsupported
 __all__ = [
     "Status", "Case", "Check", "Answer", "Outcome", "CaseResult", "CheckResult", "CheckFailed", "ExerciseNotDone",
     "Seeded", "Tensor", "Unsupported", "check", "run_check", "find_check", "checks_in", "rng_for", "compare",
-    "build_cases", "judge_answers", "answer_in_process", "compare_arrays",
+    "build_cases", "judge_answers", "answer_in_process", "compare_arrays", "matches", "review_with",
 ]
 
 MAX_OUTPUT_MB = 16.0
@@ -475,6 +475,54 @@ def check(exercise_id: str, student: Callable, points: float = 1.0) -> CheckResu
 
 
 # ----------------------------------------------------------------------------- comparing answers
+
+def matches(got: Any, expected: Any, atol: float = 1e-9) -> bool:
+    """Whether ``got`` is an array (or number) of ``expected``'s shape and equal to it within ``atol``.
+
+    The building block of :func:`review_with`: a check compares a failing answer with the output of a known
+    mistake to name it. Anything that is not numbers simply does not match.
+
+    Examples
+    --------
+    >>> matches([1.0, 2.0], np.array([1.0, 2.0 + 1e-12])), matches("a", np.zeros(1))
+    (True, False)
+    """
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return arr.shape == np.shape(expected) and bool(np.allclose(arr, expected, atol=atol))
+
+
+def review_with(mistakes, atol: float = 1e-9) -> Callable[[list[Outcome]], None]:
+    """A :attr:`Check.review` that names the first known mistake a failing answer reproduces.
+
+    Parameters
+    ----------
+    mistakes : sequence of (callable, str)
+        ``(wrong, advice)``: ``wrong(*case.args, **case.kwargs)`` computes what the mistake returns; when a
+        failing answer :func:`matches` it, ``" Hint: " + advice`` is appended to the case's hint.
+    atol : float
+        Tolerance of the match.
+
+    Returns
+    -------
+    callable
+        ``review(outcomes)``, which edits the hints in place (passed cases and probes are left alone).
+    """
+    def review(outcomes: list[Outcome]) -> None:
+        for o in outcomes:
+            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
+                continue
+            for wrong, advice in mistakes:
+                try:
+                    if matches(o.got, wrong(*o.case.args, **o.case.kwargs), atol):
+                        o.result.hint += " Hint: " + advice
+                        break
+                except Exception:                 # a mistake that cannot run on this case says nothing
+                    continue
+    return review
+
 
 def compare(got: Any, expected: Any, atol: float = 1e-6, rtol: float = 0.0, check_dtype: bool = False,
             what: str = "output") -> str:

@@ -18,7 +18,7 @@ from coursekit.detection.matching import hungarian_match, linear_sum_assignment
 from coursekit.detection.nms import batched_nms, nms
 from coursekit.detection.roi import roi_align
 from coursekit.metrics.detection import ap_all_points, detection_pr_curve
-from coursekit.grading import Case, Check
+from coursekit.grading import Case, Check, matches, review_with
 
 __all__ = ["CHECKS"]
 
@@ -35,30 +35,6 @@ def _clustered(rng, n):
     centres = rng.uniform(15, 50, (4, 2))[rng.integers(0, 4, n)] + rng.normal(0, 2.5, (n, 2))
     wh = rng.uniform(8, 16, (n, 2))
     return np.c_[centres - wh / 2, centres + wh / 2], rng.random(n)
-
-
-def _close(a, b, atol=1e-9) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and np.allclose(a, b, atol=atol)
-
-
-def _review_with(mistakes):
-    """A review that appends the hint of the first known mistake the student's answers reproduce."""
-    def review(outcomes) -> None:
-        for o in outcomes:
-            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
-                continue
-            for wrong, advice in mistakes:
-                try:
-                    if _close(o.got, wrong(*o.case.args)):
-                        o.result.hint += " Hint: " + advice
-                        break
-                except Exception:
-                    continue
-    return review
 
 
 # ----------------------------------------------------------------------------- ch05.box_iou
@@ -135,7 +111,7 @@ def _nms_cases(rng):
 
 def _nms_judge(case, got, expected):
     hint = grading.compare(got, expected, atol=0)
-    if hint and _close(np.sort(np.asarray(got, float)), np.sort(expected)):
+    if hint and matches(np.sort(np.asarray(got, float)), np.sort(expected)):
         hint += " Hint: you keep the right boxes; return them ordered by decreasing score."
     return hint
 
@@ -259,28 +235,28 @@ def _lsa_judge(case, got, expected):
 
 CHECKS = [
     Check("ch05.box_iou", cases=_iou_cases, reference=box_iou, atol=1e-9,
-          review=_review_with([(_iou_union_no_minus, "the union is |A| + |B| minus the intersection (counted twice)."),
+          review=review_with([(_iou_union_no_minus, "the union is |A| + |B| minus the intersection (counted twice)."),
                                (_iou_no_clip, "clip the overlap's width and height at 0: disjoint boxes have no intersection."),
                                (_iou_plus_one, "boxes here are continuous: the width is x1 - x0, with no + 1.")]),
           implements=(box_iou, generalized_box_iou)),
     Check("ch05.encode_boxes", cases=_encode_cases, reference=encode_boxes, atol=1e-9,
-          review=_review_with([(_encode_not_normalised, "divide the centre offsets by the anchor's width and height."),
+          review=review_with([(_encode_not_normalised, "divide the centre offsets by the anchor's width and height."),
                                (_encode_no_log, "the size deltas are log-ratios, log(w / w_a)."),
                                (_encode_corners, "use the box and anchor centres, not their top-left corners.")])),
     Check("ch05.nms", cases=_nms_cases, reference=nms, judge=_nms_judge,
-          review=_review_with([(_nms_ge, "suppress only boxes with IoU strictly greater than the threshold."),
+          review=review_with([(_nms_ge, "suppress only boxes with IoU strictly greater than the threshold."),
                                (_nms_once, "a box that was itself suppressed must not suppress others: compare "
                                            "only with the boxes you kept.")]),
           implements=(nms, batched_nms)),
     Check("ch05.average_precision", cases=_ap_cases, reference=average_precision_reference, atol=1e-9,
-          review=_review_with([(_ap_no_envelope, "replace each precision by the best precision at any higher recall "
+          review=review_with([(_ap_no_envelope, "replace each precision by the best precision at any higher recall "
                                                  "(the envelope) before summing."),
                                (_ap_unsorted, "rank the detections by decreasing score first."),
                                (_ap_recall_by_detections, "recall divides by the number of objects n_gt, including "
                                                           "those never detected.")]),
           implements=(ap_all_points, detection_pr_curve)),
     Check("ch05.roi_align", cases=_roi_cases, reference=roi_align_reference, atol=1e-9,
-          review=_review_with([(_roi_no_shift, "a continuous coordinate u sits at index u - 0.5 (pixel centres are at "
+          review=review_with([(_roi_no_shift, "a continuous coordinate u sits at index u - 0.5 (pixel centres are at "
                                                "j + 0.5)."),
                                (_roi_rounded, "do not round the box: RoI Align keeps real-valued corners.")]),
           implements=(roi_align,), forbidden=("torchvision.ops.roi_align", "torch.nn.functional.grid_sample")),

@@ -14,36 +14,12 @@ import numpy as np
 from coursekit import grading
 from coursekit.data.figures import SKELETON, stick_figure_batch, stick_figure_crowd
 from coursekit.geometry.warp import bilinear_sample
-from coursekit.grading import Case, Check
+from coursekit.grading import Case, Check, review_with
 from coursekit.metrics.pose import STICK_FIGURE_SIGMAS, oks, pck
 from coursekit.pose.heatmaps import decode_heatmaps, gaussian_heatmaps, parabola_offset
 from coursekit.pose.paf import limb_scores, paf_line_integral, paf_targets
 
 __all__ = ["CHECKS"]
-
-
-def _close(a, b, atol=1e-9) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and bool(np.allclose(a, b, atol=atol))
-
-
-def _review_with(mistakes, atol=1e-9):
-    """A review that appends the hint of the first known mistake the student's answer reproduces."""
-    def review(outcomes) -> None:
-        for o in outcomes:
-            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
-                continue
-            for wrong, advice in mistakes:
-                try:
-                    if _close(o.got, wrong(*o.case.args), atol):
-                        o.result.hint += " Hint: " + advice
-                        break
-                except Exception:
-                    continue
-    return review
 
 
 def _figures(rng, n, size=64):
@@ -306,18 +282,18 @@ _SCORE_MISTAKES = [
 
 CHECKS = [
     Check("ch07.pck", cases=_pck_cases, reference=pck, atol=1e-12,
-          review=_review_with([(_pck_strict, "a keypoint exactly at distance α · ref counts as correct (≤, not <)."),
+          review=review_with([(_pck_strict, "a keypoint exactly at distance α · ref counts as correct (≤, not <)."),
                                (_pck_one_ref, "each person has its own reference length ref[p]."),
                                (_pck_squared, "compare the distance, not its square, with α · ref.")], atol=1e-12)),
     Check("ch07.gaussian_heatmap", cases=_heatmap_cases, reference=gaussian_heatmap_reference, atol=1e-9,
-          implements=(gaussian_heatmaps,), review=_review_with(_HEATMAP_MISTAKES)),
+          implements=(gaussian_heatmaps,), review=review_with(_HEATMAP_MISTAKES)),
     Check("ch07.refine_peak", cases=_peak_cases, reference=refine_peak_reference, judge=_peak_judge,
-          implements=(decode_heatmaps, parabola_offset), review=_review_with(_PEAK_MISTAKES)),
+          implements=(decode_heatmaps, parabola_offset), review=review_with(_PEAK_MISTAKES)),
     Check("ch07.oks", cases=_oks_cases, reference=oks_reference, atol=1e-9,
-          implements=(oks,), review=_review_with(_OKS_MISTAKES),
+          implements=(oks,), review=review_with(_OKS_MISTAKES),
           forbidden=("pycocotools.cocoeval.COCOeval.computeOks",)),
     Check("ch07.paf_field", cases=_paf_cases, reference=paf_field_reference, atol=1e-9,
-          implements=(paf_targets,), review=_review_with(_PAF_MISTAKES)),
+          implements=(paf_targets,), review=review_with(_PAF_MISTAKES)),
     Check("ch07.limb_score", cases=_score_cases, reference=limb_score_reference, atol=1e-9,
-          implements=(paf_line_integral, limb_scores), review=_review_with(_SCORE_MISTAKES)),
+          implements=(paf_line_integral, limb_scores), review=review_with(_SCORE_MISTAKES)),
 ]

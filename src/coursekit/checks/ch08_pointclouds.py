@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from coursekit.data.pointclouds import primitive_mesh, random_rotation, sample_primitive
-from coursekit.grading import Case, Check
+from coursekit.grading import Case, Check, review_with
 from coursekit.pointclouds.edgeconv import EdgeConv, edge_conv, edge_features
 from coursekit.pointclouds.grouping import ball_group, farthest_point_sample, knn_graph
 from coursekit.pointclouds.mesh import face_normals, mesh_edge_features, mesh_edges
@@ -27,30 +27,6 @@ _NEIGHBOURS = ("scipy.spatial.cKDTree", "scipy.spatial.KDTree", "sklearn.neighbo
 
 def _cloud(rng, kind, n, noise=0.01):
     return sample_primitive(kind, n, rng, noise=noise, rotate=True)[0]
-
-
-def _close(a, b, atol=1e-9) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and np.allclose(a, b, atol=atol)
-
-
-def _review_with(mistakes):
-    """A review that appends the hint of the first known mistake the student's answers reproduce."""
-    def review(outcomes) -> None:
-        for o in outcomes:
-            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
-                continue
-            for wrong, advice in mistakes:
-                try:
-                    if _close(o.got, wrong(*o.case.args)):
-                        o.result.hint += " Hint: " + advice
-                        break
-                except Exception:
-                    continue
-    return review
 
 
 # ----------------------------------------------------------------------------- ch08.voxelize
@@ -239,31 +215,31 @@ def _mesh_inverted_ratio(V, F):
 
 CHECKS = [
     Check("ch08.voxelize", cases=_voxel_cases, reference=voxelize, atol=0,
-          review=_review_with([(_voxel_round, "use floor((p - lo) / s), not rounding: a cell is [lo + i·s, lo + (i+1)·s)."),
+          review=review_with([(_voxel_round, "use floor((p - lo) / s), not rounding: a cell is [lo + i·s, lo + (i+1)·s)."),
                                (_voxel_transposed, "index the grid [x, y, z]: the first axis is the x cell."),
                                (_voxel_no_scale, "divide by the cell size s = (hi - lo) / R before taking the floor.")]),
           implements=(voxelize, voxel_indices)),
     Check("ch08.knn_indices", cases=_knn_cases, reference=knn_indices, atol=0,
-          review=_review_with([(_knn_with_self, "leave the point itself out: its distance 0 makes it its own nearest."),
+          review=review_with([(_knn_with_self, "leave the point itself out: its distance 0 makes it its own nearest."),
                                (_knn_farthest, "sort the distances in increasing order: nearest first.")]),
           implements=(knn_indices, knn_graph), forbidden=_NEIGHBOURS),
     Check("ch08.farthest_point_sampling", cases=_fps_cases, reference=farthest_point_sampling, atol=0,
-          review=_review_with([(_fps_last_only, "keep each point's distance to its *nearest* sample so far (a running "
+          review=review_with([(_fps_last_only, "keep each point's distance to its *nearest* sample so far (a running "
                                                 "minimum), not its distance to the last sample."),
                                (_fps_sum, "the next sample maximises the minimum distance to the samples, not the sum.")]),
           implements=(farthest_point_sampling, farthest_point_sample), forbidden=_NEIGHBOURS),
     Check("ch08.ball_query", cases=_ball_cases, reference=ball_query, atol=0,
-          review=_review_with([(_ball_nearest, "take the first K points inside the ball in index order, not the K nearest."),
+          review=review_with([(_ball_nearest, "take the first K points inside the ball in index order, not the K nearest."),
                                (_ball_pad_minus_one, "pad a short group by repeating its first index, not with -1."),
                                (_ball_strict, "a point at distance exactly r is inside: use <=.")]),
           implements=(ball_query, ball_group), forbidden=_NEIGHBOURS),
     Check("ch08.edge_conv", cases=_edge_cases, reference=edge_conv_reference, atol=1e-9,
-          review=_review_with([(_edge_no_offset, "the second half of the edge feature is the offset x_j - x_i, not x_j."),
+          review=review_with([(_edge_no_offset, "the second half of the edge feature is the offset x_j - x_i, not x_j."),
                                (_edge_mean, "aggregate over the neighbours with a max, not a mean."),
                                (_edge_swapped, "the edge feature is [x_i, x_j - x_i], in that order.")]),
           implements=(edge_conv, edge_features, EdgeConv, knn_graph)),
     Check("ch08.mesh_edge_features", cases=_mesh_cases, reference=mesh_edge_features_reference, atol=1e-9,
-          review=_review_with([(_mesh_normal_angle, "the dihedral angle is π minus the angle between the face normals "
+          review=review_with([(_mesh_normal_angle, "the dihedral angle is π minus the angle between the face normals "
                                                     "(π on a flat patch)."),
                                (_mesh_unsorted, "sort each pair (inner angles, ratios) so the order of the faces does "
                                                 "not matter."),

@@ -15,7 +15,7 @@ import torch
 
 from coursekit import grading
 from coursekit.data.text import grammar_corpus
-from coursekit.grading import Case, Check
+from coursekit.grading import Case, Check, review_with
 from coursekit.layers.attention import MultiHeadAttention, multi_head_attention, scaled_dot_product_attention
 from coursekit.layers.attention_scores import attention_numpy
 from coursekit.layers.positional import SinusoidalPositionalEncoding, sinusoidal_positional_encoding
@@ -24,30 +24,6 @@ from coursekit.text.decoding import beam_search, next_token_distribution, top_p_
 
 __all__ = ["CHECKS", "positional_encoding_reference", "mha_reference", "nucleus_reference", "bpe_merges_reference",
            "beam_search_reference"]
-
-
-def _close(a, b, atol=1e-9) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and np.allclose(a, b, atol=atol)
-
-
-def _review_with(mistakes, atol=1e-9):
-    """A review that appends the hint of the first known mistake the student's answer reproduces."""
-    def review(outcomes) -> None:
-        for o in outcomes:
-            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
-                continue
-            for wrong, advice in mistakes:
-                try:
-                    if _close(o.got, wrong(*o.case.args, **o.case.kwargs), atol):
-                        o.result.hint += " Hint: " + advice
-                        break
-                except Exception:
-                    continue
-    return review
 
 
 def _softmax(S):
@@ -312,20 +288,20 @@ def _beam_judge(case, got, expected):
 
 CHECKS = [
     Check("ch10.attention", cases=_attention_cases, reference=attention_numpy, atol=1e-9,
-          review=_review_with([(_att_unscaled, "divide the scores by √d_k."),
+          review=review_with([(_att_unscaled, "divide the scores by √d_k."),
                                (_att_zero_mask, "blocked scores must become -∞ (weight 0), not 0."),
                                (_att_wrong_axis, "normalise each query's row: softmax over the keys (axis 1).")]),
           implements=(attention_numpy, scaled_dot_product_attention),
           forbidden=("torch.nn.functional.scaled_dot_product_attention", "scipy.special.softmax")),
     Check("ch10.positional_encoding", cases=_pe_cases, reference=positional_encoding_reference, atol=1e-9,
-          review=_review_with([(_pe_column_exponent, "columns 2i and 2i+1 share the exponent 2i/d: use the pair "
+          review=review_with([(_pe_column_exponent, "columns 2i and 2i+1 share the exponent 2i/d: use the pair "
                                                      "index i, not the column index."),
                                (_pe_swapped, "sine in the even columns, cosine in the odd ones."),
                                (_pe_halves, "interleave: column 2i is a sine and column 2i+1 its cosine, not all "
                                             "sines then all cosines.")]),
           implements=(sinusoidal_positional_encoding, SinusoidalPositionalEncoding)),
     Check("ch10.multi_head_attention", cases=_mha_cases, reference=mha_reference, atol=1e-9,
-          review=_review_with([(_mha_one_head, "split the projections into n_heads heads of size D / n_heads and "
+          review=review_with([(_mha_one_head, "split the projections into n_heads heads of size D / n_heads and "
                                                "attend in each head separately."),
                                (_mha_scale_D, "scale each head's scores by √d with d = D / n_heads, the size "
                                               "of a head's queries and keys, not by √D."),
@@ -335,12 +311,12 @@ CHECKS = [
           forbidden=("torch.nn.MultiheadAttention", "torch.nn.functional.multi_head_attention_forward",
                      "torch.nn.functional.scaled_dot_product_attention")),
     Check("ch10.top_p", cases=_top_p_cases, reference=nucleus_reference,
-          review=_review_with([(_top_p_exclusive, "keep the token that makes the mass reach p (the nucleus is the "
+          review=review_with([(_top_p_exclusive, "keep the token that makes the mass reach p (the nucleus is the "
                                                    "smallest set whose mass is at least p)."),
                                (_top_p_ascending, "sort the tokens by decreasing probability.")], atol=0),
           implements=(top_p_filter, next_token_distribution)),
     Check("ch10.bpe_merges", cases=_bpe_cases, reference=bpe_merges_reference, judge=_bpe_judge,
-          review=_review_with([(_bpe_ties_largest, "on a tie, take the pair with the smallest (left id, right id)."),
+          review=review_with([(_bpe_ties_largest, "on a tie, take the pair with the smallest (left id, right id)."),
                                (_bpe_no_pretokenize, "pre-tokenise with SPLIT_PATTERN first: merges never cross "
                                                      "chunks such as ' cat' and '.'.")], atol=0),
           implements=(train_bpe, BytePairEncoder), forbidden=("tokenizers.Tokenizer", "tokenizers.trainers.BpeTrainer", "sentencepiece.SentencePieceTrainer.train")),
