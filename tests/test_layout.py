@@ -17,7 +17,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "coursekit"
 LESSON_PACKAGES = ("image", "geometry", "metrics", "learn", "nn", "layers", "models", "training", "explain",
                    "detection", "dense", "pose", "pointclouds", "rendering", "text", "ssl", "video",
-                   "generative")
+                   "generative", "compress", "fairness")
 INFRA = ("coursekit.grading", "coursekit.checks", "coursekit.grader", "coursekit.exercises")
 MAX_LINES = 450
 

@@ -39,8 +39,10 @@ PACKAGES = [
     ("rendering", "Neural rendering: NeRF and Gaussian splatting (Chapter 9)"),
     ("text", "Text: tokenisers and language-model decoding (Chapters 10, 15)"),
     ("ssl", "Self-supervised learning (Chapters 12–13)"),
+    ("compress", "Model compression: quantisation, pruning, distillation (Chapter 14)"),
     ("video", "Video (Chapter 16)"),
     ("generative", "Generative models: diffusion (Chapter 17)"),
+    ("fairness", "Fairness: group metrics and debiasing (Chapter 18)"),
     ("data", "Data generators"),
     ("notebook", "Notebook helpers"),
 ]
