@@ -51,7 +51,7 @@ Helpers: ``load_digits_split``, ``segment_distance``, ``random_rotation``, ``pri
 ``SKELETON``, ``PRIMITIVES``, ``ACTION_NAMES``, ``RELATIONS``, ``VQA_ANSWERS``, ``TOY_2D_NAMES``.
 """
 
-from coursekit.data.fairness import fairness_scores
+from coursekit.data.fairness import fairness_scores, biased_embeddings
 from coursekit.data.figures import (
     KEYPOINT_NAMES,
     SKELETON,
@@ -78,8 +78,9 @@ from coursekit.data.pointclouds import (
     sample_primitive,
     primitive_distance,
     point_cloud_dataset,
+    primitive_mesh,
 )
-from coursekit.data.scenes3d import Scene, default_scene, random_scene, render, SceneViews, views
+from coursekit.data.scenes3d import Scene, default_scene, random_scene, render, SceneViews, views, ring_views
 from coursekit.data.sequence_pairs import PAD, BOS, EOS, SequencePairs, reversal_pairs
 from coursekit.data.sequences import adding_problem, copy_task
 from coursekit.data.shapes import (
@@ -129,11 +130,16 @@ from coursekit._lazy import attach
 _LAZY = {
     "DigitsSplit": "digits",
     "load_digits_split": "digits",
+    "DigitScenes": "xai_scenes",
+    "digit_scenes": "xai_scenes",
+    "STROKE_CONCEPTS": "xai_scenes",
+    "stroke_concepts": "xai_scenes",
 }
 __getattr__, __dir__ = attach(__name__, _LAZY)
 
 __all__ = [
     "fairness_scores",
+    "biased_embeddings",
     "KEYPOINT_NAMES",
     "SKELETON",
     "StickFigures",
@@ -155,12 +161,14 @@ __all__ = [
     "sample_primitive",
     "primitive_distance",
     "point_cloud_dataset",
+    "primitive_mesh",
     "Scene",
     "default_scene",
     "random_scene",
     "render",
     "SceneViews",
     "views",
+    "ring_views",
     "PAD",
     "BOS",
     "EOS",
@@ -203,4 +211,8 @@ __all__ = [
     "action_clips",
     "DigitsSplit",
     "load_digits_split",
+    "DigitScenes",
+    "digit_scenes",
+    "STROKE_CONCEPTS",
+    "stroke_concepts",
 ]

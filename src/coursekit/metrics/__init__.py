@@ -26,6 +26,20 @@ from coursekit.metrics.detection import (
     coco_evaluate,
     COCO_STAT_NAMES,
 )
+from coursekit.metrics.fairness import (
+    group_confusion,
+    group_rates,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    equalized_odds_difference,
+    equalized_odds_ratio,
+    sufficiency_difference,
+    calibration_by_group,
+    ppv_from_rates,
+    fpr_from_ppv,
+)
+from coursekit.metrics.flow import endpoint_error, angular_error, average_endpoint_error
+from coursekit.metrics.generative import gaussian_stats, frechet_distance, fid_from_features, mmd_rbf
 from coursekit.metrics.image import mse, psnr, ssim, ssim_map, ssim_gaussian
 from coursekit.metrics.pose import COCO_KEYPOINT_SIGMAS, STICK_FIGURE_SIGMAS, pck, oks, limb_accuracy
 from coursekit.metrics.segmentation import (
@@ -61,6 +75,23 @@ __all__ = [
     "mean_average_precision",
     "coco_evaluate",
     "COCO_STAT_NAMES",
+    "group_confusion",
+    "group_rates",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "sufficiency_difference",
+    "calibration_by_group",
+    "ppv_from_rates",
+    "fpr_from_ppv",
+    "endpoint_error",
+    "angular_error",
+    "average_endpoint_error",
+    "gaussian_stats",
+    "frechet_distance",
+    "fid_from_features",
+    "mmd_rbf",
     "mse",
     "psnr",
     "ssim",

@@ -40,6 +40,12 @@ _LAZY = {
     "train_language_model": "lm",
     "bigram_log_probs": "lm",
     "bigram_nll": "lm",
+    "residual_distribution": "speculative",
+    "verify_draft": "speculative",
+    "speculative_sample": "speculative",
+    "SpeculativeResult": "speculative",
+    "speculative_decode": "speculative",
+    "BigramLM": "speculative",
 }
 __getattr__, __dir__ = attach(__name__, _LAZY)
 
@@ -61,4 +67,10 @@ __all__ = [
     "train_language_model",
     "bigram_log_probs",
     "bigram_nll",
+    "residual_distribution",
+    "verify_draft",
+    "speculative_sample",
+    "SpeculativeResult",
+    "speculative_decode",
+    "BigramLM",
 ]
