@@ -333,3 +333,12 @@ def test_the_wheel_alone_grades_chapters_1_and_2_to_full_marks(version, wheel, t
     graded = [nb for nb in score["notebooks"] if nb["status"] == "graded"]
     assert len(graded) == 2, out
     assert all(nb["points"] == nb["max_points"] > 0 for nb in graded), out
+    if version == SUPPORTED[-1]:              # a torch chapter in a batch, without torch: one line, no traceback
+        (work / "bob").mkdir()
+        shutil.copy(ROOT / "solutions" / "04_cnns.ipynb", work / "bob")
+        run = subprocess.run([str(venv / "bin" / "coursekit"), "grade", str(subs), str(work / "bob"), "--master",
+                              str(ROOT / "solutions"), "--out", str(work / "batch"), "--quiet"],
+                             capture_output=True, text=True, cwd=work, env=env, timeout=1800)
+        assert run.returncode == 0 and "Traceback" not in run.stdout + run.stderr, run.stderr
+        bob = json.loads((work / "batch" / "bob" / "score.json").read_text())["notebooks"][0]["exercises"]
+        assert bob and all('"vision-by-building[torch]"' in e["message"] for e in bob), bob
