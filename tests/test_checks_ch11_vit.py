@@ -15,6 +15,7 @@ REFERENCES = [
     ("ch11.shift_mask", ch11.shift_mask_reference),
     ("ch11.vit_params", ch11.vit_params_reference),
     ("ch11.rollout", ch11._rollout_reference),
+    ("ch11.deit_loss", ch11.deit_loss_reference),
 ]
 
 
@@ -39,6 +40,9 @@ def test_reference_passes_and_stub_is_not_done(eid, reference):
     ("ch11.vit_params", ch11._params_no_biases, "has a bias"),
     ("ch11.rollout", ch11._rollout_no_identity, "identity"),
     ("ch11.rollout", ch11._rollout_wrong_order, "on the left"),
+    ("ch11.deit_loss", ch11._deit_soft_teacher, "teacher's decision"),
+    ("ch11.deit_loss", ch11._deit_no_half, "weight each by ½"),
+    ("ch11.deit_loss", ch11._deit_swapped_heads, "[CLS] head learns the labels"),
 ])
 def test_mistakes_fail_with_their_hint(eid, wrong, words):
     result = grading.run_check(eid, wrong)

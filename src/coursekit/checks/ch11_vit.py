@@ -1,5 +1,5 @@
 """Checks of Chapter 11's exercises: patchify, window partition, the shifted-window mask, the ViT parameter
-count and attention rollout. Inputs and outputs are plain data (NumPy arrays, ints)."""
+count, DeiT's hard-label distillation loss and attention rollout. Inputs and outputs are plain data (NumPy arrays, ints)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from coursekit.explain.attention import attention_rollout
 from coursekit.grading import Case, Check
 from coursekit.layers.patches import patchify
 from coursekit.layers.swin import shifted_window_mask, window_partition
-from coursekit.models.vit import ViTConfig, vit_parameter_count
+from coursekit.models.vit import ViTConfig, deit_hard_distillation_loss, vit_parameter_count
 
 __all__ = ["CHECKS", "patchify_reference", "window_partition_reference", "shift_mask_reference",
-           "vit_params_reference"]
+           "vit_params_reference", "deit_loss_reference"]
 
 
 def _review_with(mistakes, atol=1e-9):
@@ -112,6 +112,42 @@ def _params_no_biases(image_size, patch_size, in_channels, num_classes, dim, dep
             - D - depth * (4 * D + r * D) - num_classes)
 
 
+def deit_loss_reference(cls_logits, dist_logits, labels, teacher_logits):
+    """½·CE(cls, y) + ½·CE(dist, argmax teacher), a float."""
+    t = lambda a: torch.from_numpy(np.asarray(a, np.float64))
+    return float(deit_hard_distillation_loss(t(cls_logits), t(dist_logits), torch.from_numpy(np.asarray(labels)).long(),
+                                             t(teacher_logits)))
+
+
+def _deit_cases(rng):
+    def case(B, K, scale=3.0):
+        logits = [rng.normal(size=(B, K)) * scale for _ in range(3)]
+        return logits[0], logits[1], rng.integers(0, K, size=B), logits[2]
+    yield Case("B = 4, K = 3", case(4, 3))
+    yield Case("B = 16, K = 10", case(16, 10))
+    yield Case("B = 1, K = 5, a confident teacher", case(1, 5, scale=20.0))
+    yield Case("B = 32, K = 2", case(32, 2))
+
+
+def _softmax_log(z):
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+
+def _deit_soft_teacher(cls_logits, dist_logits, labels, teacher_logits):
+    ce_cls = -_softmax_log(cls_logits)[np.arange(len(labels)), labels].mean()
+    p_t = np.exp(_softmax_log(teacher_logits))
+    return 0.5 * ce_cls + 0.5 * float(-(p_t * _softmax_log(dist_logits)).sum(1).mean())
+
+
+def _deit_no_half(cls_logits, dist_logits, labels, teacher_logits):
+    return 2 * deit_loss_reference(cls_logits, dist_logits, labels, teacher_logits)
+
+
+def _deit_swapped_heads(cls_logits, dist_logits, labels, teacher_logits):
+    return deit_loss_reference(dist_logits, cls_logits, labels, teacher_logits)
+
+
 def _rollout_reference(attentions):
     return attention_rollout([np.asarray(a, np.float64) for a in attentions])
 
@@ -156,6 +192,13 @@ CHECKS = [
           review=_review_with([(_params_no_positions, "count the learned position table: (N + 1)·D."),
                                (_params_no_biases, "every linear layer (and the patch embedding) has a bias.")]),
           implements=(vit_parameter_count,)),
+    Check("ch11.deit_loss", cases=_deit_cases, reference=deit_loss_reference, atol=1e-9,
+          review=_review_with([(_deit_soft_teacher, "hard-label distillation uses only the teacher's decision, "
+                                                    "argmax of its logits, as the target of the distillation head."),
+                               (_deit_no_half, "the two cross-entropies are averaged: weight each by ½."),
+                               (_deit_swapped_heads, "the [CLS] head learns the labels y, the distillation head the "
+                                                     "teacher's decisions.")]),
+          implements=(deit_hard_distillation_loss,)),
     Check("ch11.rollout", cases=_rollout_cases, reference=_rollout_reference, atol=1e-9,
           review=_review_with([(_rollout_no_identity, "add the identity for the residual path: Â = ½(A + I)."),
                                (_rollout_wrong_order, "the later layer multiplies on the left: R ← Â_l R.")]),
