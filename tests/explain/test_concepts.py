@@ -53,14 +53,14 @@ def test_concept_accuracy_matches_a_count():
 
 @pytest.fixture(scope="module")
 def trained():
-    """The chapter's recipe: 2,000 stroke images, λ = 5, 10 epochs at lr 2e-2."""
-    X, c, y = stroke_concepts(2000, np.random.default_rng(0))
+    """The chapter's recipe: 1,500 stroke images, λ = 5, 8 epochs at lr 2e-2."""
+    X, c, y = stroke_concepts(1500, np.random.default_rng(0))
     model = _model()
 
     def loss(m, batch):
         return concept_bottleneck_loss(*m.concepts_and_logits(batch[0]), batch[1], batch[2], lam=5.0)
 
-    fit(model, loss, (X, c, y), FitConfig(epochs=10, lr=2e-2), torch.Generator().manual_seed(0), progress=False)
+    fit(model, loss, (X, c, y), FitConfig(epochs=8, lr=2e-2), torch.Generator().manual_seed(0), progress=False)
     return model
 
 

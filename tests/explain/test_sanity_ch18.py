@@ -85,7 +85,7 @@ def test_compare_maps_matches_its_parts_and_is_scale_free():
 
 # ----------------------------------------------------------------------------- the chapter's recipe
 
-SCENE_SIZE, EPOCHS, N_RANDOM, RANDOM_EPOCHS = 20, 10, 256, 40      # as in book/18_explainability_fairness
+SCENE_SIZE, EPOCHS, N_RANDOM, RANDOM_EPOCHS = 20, 8, 128, 40      # as in book/18_explainability_fairness
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def scenes_and_models():
 @pytest.mark.slow
 def test_scene_cnn_is_accurate_and_its_grad_cam_wins_the_pointing_game(scenes_and_models):
     test, result, _ = scenes_and_models
-    assert result.accuracy > 0.85                       # the chapter glues the measured value (~0.89)
+    assert result.accuracy > 0.85                       # the chapter glues the measured value (~0.88)
     x = test.X[:200]
     maps = grad_cam(result.model, x, result.model.features, size=(SCENE_SIZE, SCENE_SIZE))
     hits = pointing_game(maps, test.masks[:200])
