@@ -1,7 +1,8 @@
 """Training targets of Chapter 17, with the chapter's own recipes: on eight Gaussians the DDPM samples match the
 data (MMD² below 0.005 at bandwidth 0.2, ≥ 90% within 3σ of a mode), σ_t = β_t visibly fails; classifier guidance
-steers an unconditional model; textual inversion and a ControlNet steer frozen models; on 8×8 digits,
-classifier-free-guided samples are recognised as the requested digit by the Chapter 4 CNN ≥ 80% of the time.
+steers an unconditional model; a ControlNet steers the frozen 2-D model; on 8×8 digits, classifier-free-guided
+samples are recognised as the requested digit by the Chapter 4 CNN ≥ 80% of the time, and textual inversion
+finds a vector for fives (≥ 70% read as 5).
 The diffusion loss itself is checked against a hand-written MSE."""
 
 from __future__ import annotations
@@ -96,27 +97,11 @@ def test_classifier_guidance_steers_the_unconditional_model(toy):
     g = torch.Generator().manual_seed(1)
     clf = init_parameters_(Denoiser(DenoiserConfig(depth=1, out_dim=8)), g)
     train_noisy_classifier(clf, torch.tensor(X, dtype=torch.float32), torch.tensor(k), AB,
-                           FitConfig(epochs=15, batch_size=256, lr=3e-3), g, progress=False)
+                           FitConfig(epochs=8, batch_size=256, lr=3e-3), g, progress=False)
     y = torch.full((500,), 2)
     S0 = ddim_sample(classifier_guided_model(net, clf, y, AB, 0.0), (500, 2), AB, 50, torch.Generator().manual_seed(2))
     S3 = ddim_sample(classifier_guided_model(net, clf, y, AB, 3.0), (500, 2), AB, 50, torch.Generator().manual_seed(2))
     assert near_mode(S0.numpy(), 2) < 0.25 and near_mode(S3.numpy(), 2) >= 0.8
-
-
-@pytest.mark.slow
-def test_textual_inversion_finds_a_vector_for_one_mode():
-    X, k = eight_gaussians(4000, 0)
-    Xt = torch.tensor(X, dtype=torch.float32)
-    g = torch.Generator().manual_seed(3)
-    net = init_parameters_(Denoiser(DenoiserConfig(num_classes=8)), g)
-    train_denoiser(net, Xt, AB, DiffusionTrainConfig(), g, y=torch.tensor(k), progress=False)
-    before = [p.clone() for p in net.parameters()]
-    concept, _ = textual_inversion(net, Xt[k == 5][:64], AB, FitConfig(epochs=100, batch_size=64, lr=3e-2), g,
-                                   progress=False)
-    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
-    assert all(p.requires_grad for p in net.parameters())             # restored after the fit
-    S = ddim_sample(concept, (500, 2), AB, 50, torch.Generator().manual_seed(2)).numpy()
-    assert near_mode(S, 5) >= 0.8
 
 
 @pytest.mark.slow
@@ -126,26 +111,44 @@ def test_controlnet_steers_the_frozen_model_to_the_requested_direction(toy):
     cn = ControlNet(net)
     direction = torch.tensor(CENTRES[k] / 2, dtype=torch.float32)       # (N, 2) unit vector of each point's mode
     train_controlnet(cn, torch.tensor(X, dtype=torch.float32), direction, AB,
-                     FitConfig(epochs=20, batch_size=256, lr=3e-3), torch.Generator().manual_seed(4), progress=False)
+                     FitConfig(epochs=12, batch_size=256, lr=1e-2), torch.Generator().manual_seed(4), progress=False)
     assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
     c = torch.tensor(CENTRES[[6]] / 2, dtype=torch.float32).repeat(500, 1)
     S = ddim_sample(lambda x, t: cn(x, t, c), (500, 2), AB, 50, torch.Generator().manual_seed(2)).numpy()
     assert near_mode(S, 6) >= 0.8
 
 
-@pytest.mark.slow
-def test_cfg_digits_are_recognised_by_the_chapter_4_cnn():
+@pytest.fixture(scope="module")
+def digits_model():
     d = load_digits_split(size=8)
-    clf = train_digits(DigitsConfig(), d, torch.Generator().manual_seed(0), progress=False)
+    judge = train_digits(DigitsConfig(), d, torch.Generator().manual_seed(0), progress=False)
     X = d.X_train.reshape(len(d.X_train), 64) * 2 - 1                    # (B, 64) in [-1, 1]
     g = torch.Generator().manual_seed(0)
     net = init_parameters_(Denoiser(DenoiserConfig(dim=64, hidden=256, depth=3, fourier=0, num_classes=10)), g)
     train_denoiser(net, X, AB, DiffusionTrainConfig(epochs=60, batch_size=128, lr=2e-3, p_uncond=0.15), g,
                    y=d.y_train, progress=False)
+    return d, X, judge.model, net
+
+
+@pytest.mark.slow
+def test_cfg_digits_are_recognised_by_the_chapter_4_cnn(digits_model):
+    _, _, judge, net = digits_model
     y = torch.arange(10).repeat_interleave(20)
     rates = {}
     for w in (0.0, 3.0):
         S = ddim_sample(cfg_model(net, y, w, 10), (200, 64), AB, 30, torch.Generator().manual_seed(1))
-        rates[w] = accuracy(clf.model, ((S.clamp(-1, 1) + 1) / 2).reshape(200, 1, 8, 8), y)
+        rates[w] = accuracy(judge, ((S.clamp(-1, 1) + 1) / 2).reshape(200, 1, 8, 8), y)
     assert rates[0.0] < 0.3                       # unconditional: about chance (10%)
     assert rates[3.0] >= 0.8
+
+
+@pytest.mark.slow
+def test_textual_inversion_learns_a_vector_for_fives(digits_model):
+    d, X, judge, net = digits_model
+    before = [p.clone() for p in net.parameters()]
+    concept, _ = textual_inversion(net, X[d.y_train == 5][:20], AB, FitConfig(epochs=100, batch_size=20, lr=3e-2),
+                                   torch.Generator().manual_seed(3), progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, net.parameters()))
+    assert all(p.requires_grad for p in net.parameters())             # restored after the fit
+    images = (ddim_sample(concept, (100, 64), AB, 30, torch.Generator().manual_seed(2)).clamp(-1, 1) + 1) / 2
+    assert accuracy(judge, images.reshape(100, 1, 8, 8), torch.full((100,), 5)) >= 0.7

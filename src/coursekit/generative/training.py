@@ -106,9 +106,9 @@ class DiffusionTrainConfig:
     5
     """
 
-    epochs: int = 60
+    epochs: int = 40
     batch_size: int = 256
-    lr: float = 3e-3
+    lr: float = 4e-3
     weight_decay: float = 0.0
     warmup_fraction: float = 0.05
     p_uncond: float = 0.15

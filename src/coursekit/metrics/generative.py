@@ -82,9 +82,14 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
 
     Notes
     -----
-    Σ₁Σ₂ is not symmetric, but it is similar to the symmetric PSD M = Σ₁^{1/2} Σ₂ Σ₁^{1/2}
-    (Σ₁Σ₂ = Σ₁^{1/2} M Σ₁^{−1/2}), so tr (Σ₁Σ₂)^{1/2} = tr M^{1/2} = Σ_i √λ_i(M). This needs only two symmetric
-    eigendecompositions and no complex arithmetic, unlike ``scipy.linalg.sqrtm`` of Σ₁Σ₂ (the test's oracle).
+    Σ₁Σ₂ is not symmetric, but it is similar to a symmetric PSD matrix, so its square root's trace is the sum of
+    the square roots of that matrix's eigenvalues, and no complex arithmetic is needed (unlike
+    ``scipy.linalg.sqrtm`` of Σ₁Σ₂, the test's oracle):
+
+    1. With a Cholesky factor Σ₁ = L Lᵀ, Σ₁Σ₂ = L (Lᵀ Σ₂ L) L⁻¹ is similar to M = Lᵀ Σ₂ L.
+    2. If Σ₁ is singular (no Cholesky factor), use its symmetric square root R instead: Σ₁Σ₂ = R (R Σ₂) has
+       the eigenvalues of M = R Σ₂ R (AB and BA always share their characteristic polynomial).
+    3. tr (Σ₁Σ₂)^{1/2} = Σ_i √λ_i(M), with λ clipped at 0 against rounding.
 
     Examples
     --------
@@ -100,8 +105,11 @@ def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
     for S, name in ((S1, "sigma1"), (S2, "sigma2")):
         if not np.allclose(S, S.T, atol=1e-10 * max(1.0, np.abs(S).max())):
             raise ValueError(f"{name} must be a symmetric covariance matrix.")
-    root1 = _psd_sqrt(S1)                                                   # (D, D) Σ₁^{1/2}
-    M = root1 @ S2 @ root1                                                  # (D, D) symmetric PSD
+    try:
+        L = np.linalg.cholesky(S1)                                          # (D, D) Σ₁ = L Lᵀ
+    except np.linalg.LinAlgError:                                           # singular Σ₁: its symmetric root
+        L = _psd_sqrt(S1)
+    M = L.T @ S2 @ L                                                        # (D, D) symmetric PSD, similar to Σ₁Σ₂
     tr_cross = np.sqrt(np.clip(np.linalg.eigvalsh((M + M.T) / 2), 0.0, None)).sum()
     value = float(((mu1 - mu2) ** 2).sum() + np.trace(S1) + np.trace(S2) - 2.0 * tr_cross)
     return max(value, 0.0)
