@@ -494,7 +494,8 @@ def matches(got: Any, expected: Any, atol: float = 1e-9) -> bool:
     return arr.shape == np.shape(expected) and bool(np.allclose(arr, expected, atol=atol))
 
 
-def review_with(mistakes, atol: float = 1e-9) -> Callable[[list[Outcome]], None]:
+def review_with(mistakes, atol: float = 1e-9, same: Callable[[Any, Any], bool] | None = None
+                ) -> Callable[[list[Outcome]], None]:
     """A :attr:`Check.review` that names the first known mistake a failing answer reproduces.
 
     Parameters
@@ -504,6 +505,8 @@ def review_with(mistakes, atol: float = 1e-9) -> Callable[[list[Outcome]], None]
         failing answer :func:`matches` it, ``" Hint: " + advice`` is appended to the case's hint.
     atol : float
         Tolerance of the match.
+    same : callable, optional
+        ``same(got, wrong_output) -> bool`` instead of :func:`matches` (e.g. to compare up to a permutation).
 
     Returns
     -------
@@ -516,7 +519,8 @@ def review_with(mistakes, atol: float = 1e-9) -> Callable[[list[Outcome]], None]
                 continue
             for wrong, advice in mistakes:
                 try:
-                    if matches(o.got, wrong(*o.case.args, **o.case.kwargs), atol):
+                    wrong_output = wrong(*o.case.args, **o.case.kwargs)
+                    if same(o.got, wrong_output) if same else matches(o.got, wrong_output, atol):
                         o.result.hint += " Hint: " + advice
                         break
                 except Exception:                 # a mistake that cannot run on this case says nothing

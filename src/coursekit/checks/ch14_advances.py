@@ -15,7 +15,7 @@ import torch
 
 from coursekit import grading
 from coursekit.compress.quantize import quantize
-from coursekit.grading import Case, Check
+from coursekit.grading import Case, Check, review_with
 from coursekit.layers.flash import tiled_attention, tiled_attention_numpy
 from coursekit.layers.norms import RMSNorm, rms_norm
 from coursekit.layers.rope import apply_rope
@@ -23,30 +23,6 @@ from coursekit.text.speculative import residual_distribution, verify_draft
 
 __all__ = ["CHECKS", "rms_norm_reference", "rope_reference", "quantize_reference", "online_softmax_reference",
            "speculative_verify_reference"]
-
-
-def _close(a, b, atol=1e-9) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == np.shape(b) and np.allclose(a, b, atol=atol)
-
-
-def _review_with(mistakes, same=_close):
-    """A review that appends the hint of the first known mistake the student's answer reproduces."""
-    def review(outcomes) -> None:
-        for o in outcomes:
-            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
-                continue
-            for wrong, advice in mistakes:
-                try:
-                    if same(o.got, wrong(*o.case.args, **o.case.kwargs)):
-                        o.result.hint += " Hint: " + advice
-                        break
-                except Exception:
-                    continue
-    return review
 
 
 # ----------------------------------------------------------------------------- ch14.rms_norm
@@ -268,24 +244,24 @@ def _same_tokens(got, wrong):
 
 CHECKS = [
     Check("ch14.rms_norm", cases=_rms_cases, reference=rms_norm_reference, atol=1e-9,
-          review=_review_with([(_rms_layernorm, "RMSNorm does not subtract the mean (that is LayerNorm)."),
+          review=review_with([(_rms_layernorm, "RMSNorm does not subtract the mean (that is LayerNorm)."),
                                (_rms_no_sqrt, "divide by the root of the mean square, √(mean(x²) + ε)."),
                                (_rms_eps_outside, "ε goes inside the square root: √(mean(x²) + ε).")]),
           implements=(rms_norm, RMSNorm), forbidden=("torch.nn.RMSNorm", "torch.nn.functional.rms_norm")),
     Check("ch14.rope", cases=_rope_cases, reference=rope_reference, atol=1e-9,
-          review=_review_with([(_rope_halves, "pair feature 2i with 2i + 1 (interleaved), not i with i + d/2."),
+          review=review_with([(_rope_halves, "pair feature 2i with 2i + 1 (interleaved), not i with i + d/2."),
                                (_rope_exponent, "θ_i = base^(−2i/d), with i the index of the pair."),
                                (_rope_clockwise, "rotate counter-clockwise: (x cos − y sin, x sin + y cos).")]),
           implements=(apply_rope,)),
     Check("ch14.quantize", cases=_quant_cases, reference=quantize_reference, judge=_quant_judge,
-          review=_review_with([(_quant_per_tensor, "one scale per row (per-channel), from that row's largest |w|."),
+          review=review_with([(_quant_per_tensor, "one scale per row (per-channel), from that row's largest |w|."),
                                (_quant_full_range, "symmetric: q_max = 2^(b−1) − 1 (127 for 8 bits) and the range "
                                                    "is ±q_max, so that −x maps to −q."),
                                (_quant_floor, "round to the nearest integer (np.round), do not truncate.")],
                               same=_same_pair),
           implements=(quantize,)),
     Check("ch14.online_softmax", cases=_flash_cases, reference=online_softmax_reference, atol=1e-9,
-          review=_review_with([(_flash_no_rescale, "when the running maximum grows, rescale ℓ and the running sum "
+          review=review_with([(_flash_no_rescale, "when the running maximum grows, rescale ℓ and the running sum "
                                                    "by exp(m_old − m_new)."),
                                (_flash_block_average, "keep running sums over all blocks; averaging each block's "
                                                       "softmax output is not the softmax over all keys."),
@@ -293,7 +269,7 @@ CHECKS = [
           implements=(tiled_attention_numpy, tiled_attention),
           forbidden=("torch.nn.functional.scaled_dot_product_attention", "scipy.special.softmax")),
     Check("ch14.speculative_verify", cases=_spec_cases, reference=speculative_verify_reference, judge=_spec_judge,
-          review=_review_with([(lambda *a: _spec_slip(*a, inverted=True), "accept with probability min(1, p(x)/q(x)), "
+          review=review_with([(lambda *a: _spec_slip(*a, inverted=True), "accept with probability min(1, p(x)/q(x)), "
                                                                          "target over draft."),
                                (lambda *a: _spec_slip(*a, from_p=True), "after a rejection sample from the residual "
                                                                        "max(0, p − q), normalised, not from p."),
