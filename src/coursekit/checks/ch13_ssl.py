@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from coursekit.grading import Case, Check
+from coursekit.grading import Case, Check, review_with
 from coursekit.ssl.dino import dino_loss, teacher_probs, update_center
 from coursekit.ssl.mae import mae_loss, random_masking, restore_order
 from coursekit.ssl.pretext import rotation_batch
@@ -17,23 +17,6 @@ __all__ = ["CHECKS", "restore_ids_reference", "mae_loss_reference", "teacher_pro
 
 def _t(a):
     return torch.from_numpy(np.asarray(a, np.float64))
-
-
-def _review_with(mistakes, atol=1e-9):
-    def review(outcomes) -> None:
-        for o in outcomes:
-            if o.result.passed or o.answer.kind != "returned" or o.case.probe:
-                continue
-            for wrong, advice in mistakes:
-                try:
-                    w = np.asarray(wrong(*o.case.args), dtype=np.float64)
-                    g = np.asarray(o.got, dtype=np.float64)
-                    if g.shape == w.shape and np.allclose(g, w, atol=atol):
-                        o.result.hint += " Hint: " + advice
-                        break
-                except Exception:
-                    continue
-    return review
 
 
 # ----------------------------------------------------------------------------- ch13.restore_ids
@@ -179,24 +162,24 @@ def _rot_judge(case, got, expected):
 
 CHECKS = [
     Check("ch13.restore_ids", cases=_restore_cases, reference=restore_ids_reference, atol=0,
-          review=_review_with([(_restore_same, "ids_restore is the inverse permutation (argsort of ids_shuffle), "
+          review=review_with([(_restore_same, "ids_restore is the inverse permutation (argsort of ids_shuffle), "
                                                "not ids_shuffle itself.")]),
           implements=(restore_order,)),
     Check("ch13.mae_loss", cases=_mae_cases, reference=mae_loss_reference, atol=1e-9,
-          review=_review_with([(_mae_all, "average only over the hidden patches (mask = 1), not over all of them."),
+          review=review_with([(_mae_all, "average only over the hidden patches (mask = 1), not over all of them."),
                                (_mae_visible, "mask = 1 marks the hidden patches: those are the ones that count."),
                                (_mae_sum, "divide by the number of hidden patches.")]),
           implements=(mae_loss,)),
     Check("ch13.teacher_probs", cases=_probs_cases, reference=teacher_probs_reference, atol=1e-9,
-          review=_review_with([(_probs_no_center, "subtract the centre c before the softmax."),
+          review=review_with([(_probs_no_center, "subtract the centre c before the softmax."),
                                (_probs_no_tau, "divide by the teacher temperature τ_t (sharpening).")]),
           implements=(teacher_probs,)),
     Check("ch13.update_center", cases=_center_cases, reference=update_center_reference, atol=1e-9,
-          review=_review_with([(_center_swapped, "the old centre keeps weight m, the batch mean gets 1 - m."),
+          review=review_with([(_center_swapped, "the old centre keeps weight m, the batch mean gets 1 - m."),
                                (_center_sum, "use the batch *mean* of the logits, not their sum.")]),
           implements=(update_center,)),
     Check("ch13.dino_loss", cases=_dino_cases, reference=dino_loss_reference, atol=1e-9,
-          review=_review_with([(_dino_with_same_view, "skip the pairs where the student and the teacher see the "
+          review=review_with([(_dino_with_same_view, "skip the pairs where the student and the teacher see the "
                                                       "same view (i = j)."),
                                (_dino_no_center, "centre the teacher's logits (subtract c) before its softmax.")]),
           implements=(dino_loss,)),
