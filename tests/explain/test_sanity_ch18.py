@@ -85,7 +85,7 @@ def test_compare_maps_matches_its_parts_and_is_scale_free():
 
 # ----------------------------------------------------------------------------- the chapter's recipe
 
-SCENE_SIZE, EPOCHS, N_RANDOM, RANDOM_EPOCHS = 20, 8, 128, 40      # as in book/18_explainability_fairness
+SCENE_SIZE, EPOCHS, N_RANDOM, RANDOM_EPOCHS = 20, 8, 128, 30      # as in book/18_explainability_fairness
 
 
 @pytest.fixture(scope="module")
