@@ -169,24 +169,25 @@ def _queue_from_start(queue, ptr, keys):
     return out, (ptr + len(keys)) % len(out)
 
 
+def _loss_check(exercise_id, cases, reference, mistakes, implemented) -> Check:
+    """A check of a scalar loss against its reference (1e-6), naming the listed ``(wrong, advice)`` slips."""
+    return Check(exercise_id, cases=cases, reference=reference, atol=1e-6, review=review_with(mistakes, atol=1e-6),
+                 implements=(implemented,))
+
+
 CHECKS = [
-    Check("ch12.info_nce", cases=_pair_cases, reference=info_nce_reference, atol=1e-6,
-          review=review_with([(_info_nce_unnormalised, "L2-normalise q and k first: the similarities are cosines."),
-                               (_info_nce_times_tau, "divide the similarities by the temperature τ."),
-                               (_info_nce_negatives_only, "the denominator sums over all keys, the positive one "
-                                                          "included.")], atol=1e-6),
-          implements=(info_nce,)),
-    Check("ch12.nt_xent", cases=_pair_cases, reference=nt_xent_reference, atol=1e-6,
-          review=review_with([(_nt_xent_self_negative, "an anchor is not its own negative: remove the diagonal "
-                                                        "(self-similarity) from the softmax."),
-                               (_nt_xent_cross_only, "all 2N views are anchors and each is compared with the other "
-                                                     "2N - 1 views, from both batches.")], atol=1e-6),
-          implements=(nt_xent,)),
-    Check("ch12.clip_loss", cases=_clip_cases, reference=clip_loss_reference, atol=1e-6,
-          review=review_with([(_clip_one_direction, "CLIP is symmetric: add the text→image direction (the "
-                                                    "transposed logits)."),
-                               (_clip_sum, "average the two directions rather than adding them.")], atol=1e-6),
-          implements=(clip_loss,)),
+    _loss_check("ch12.info_nce", _pair_cases, info_nce_reference, [
+        (_info_nce_unnormalised, "L2-normalise q and k first: the similarities are cosines."),
+        (_info_nce_times_tau, "divide the similarities by the temperature τ."),
+        (_info_nce_negatives_only, "the denominator sums over all keys, the positive one included.")], info_nce),
+    _loss_check("ch12.nt_xent", _pair_cases, nt_xent_reference, [
+        (_nt_xent_self_negative, "an anchor is not its own negative: remove the diagonal (self-similarity) from "
+                                 "the softmax."),
+        (_nt_xent_cross_only, "all 2N views are anchors and each is compared with the other 2N - 1 views, from "
+                              "both batches.")], nt_xent),
+    _loss_check("ch12.clip_loss", _clip_cases, clip_loss_reference, [
+        (_clip_one_direction, "CLIP is symmetric: add the text→image direction (the transposed logits)."),
+        (_clip_sum, "average the two directions rather than adding them.")], clip_loss),
     Check("ch12.ema_update", cases=_ema_cases, reference=ema_update_reference, atol=1e-12,
           review=review_with([(_ema_swapped, "the target keeps the fraction m of itself: m θ_target + (1 - m) θ_online.")]),
           implements=(ema_update_,)),
