@@ -132,6 +132,15 @@ def mean_entropy(probs: torch.Tensor) -> torch.Tensor:
 
     Defined in :ref:`sec-dino-collapse` (Eq. :eq:`eq-dino-entropy`).
 
+    Parameters
+    ----------
+    probs : (..., K) Tensor
+        Probabilities over the last axis.
+
+    Returns
+    -------
+    () Tensor
+
     Examples
     --------
     >>> round(float(mean_entropy(torch.full((3, 4), 0.25))), 4)
@@ -146,6 +155,15 @@ def batch_entropy(probs: torch.Tensor) -> torch.Tensor:
     """Entropy of the batch-mean distribution, H(mean_b p_b): 0 when every sample picks the same dimension.
 
     Defined in :ref:`sec-dino-collapse` (Eq. :eq:`eq-dino-entropy`).
+
+    Parameters
+    ----------
+    probs : (..., B, K) Tensor
+        Probabilities over the last axis; every leading axis is pooled.
+
+    Returns
+    -------
+    () Tensor
 
     Examples
     --------
@@ -163,6 +181,15 @@ def feature_std(z: torch.Tensor) -> torch.Tensor:
 
     Defined in :ref:`sec-dino-collapse`.
 
+    Parameters
+    ----------
+    z : (B, D) Tensor
+        Features of B >= 2 samples.
+
+    Returns
+    -------
+    () Tensor
+
     Examples
     --------
     >>> float(feature_std(torch.ones(5, 3)))
@@ -179,6 +206,20 @@ def ema_teacher_(teacher: nn.Module, student: nn.Module, momentum: float) -> nn.
     """θ_t ← λ θ_t + (1 - λ) θ_s for every parameter (``lerp``), in place; returns ``teacher``.
 
     Defined in :ref:`sec-dino-teacher` (Eq. :eq:`eq-dino-ema`).
+
+    Parameters
+    ----------
+    teacher : nn.Module
+        Updated in place; no gradient flows into it.
+    student : nn.Module
+        Same architecture.
+    momentum : float
+        λ in [0, 1] (DINO raises it from 0.996 to 1 with a cosine schedule).
+
+    Returns
+    -------
+    nn.Module
+        ``teacher``.
 
     Examples
     --------

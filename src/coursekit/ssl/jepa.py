@@ -33,6 +33,17 @@ def block_target_ids(batch: int, side: int, block: int, generator: torch.Generat
 
     Defined in :ref:`sec-jepa` (Eq. :eq:`eq-jepa-loss`).
 
+    Parameters
+    ----------
+    batch : int
+        B.
+    side : int
+        The patch grid is side × side.
+    block : int
+        Side of the square target block, < side.
+    generator : torch.Generator
+        Draws each block's top-left corner.
+
     Returns
     -------
     target_ids : (B, block²) int64 Tensor
@@ -64,6 +75,17 @@ def jepa_loss(predicted: torch.Tensor, target_features: torch.Tensor) -> torch.T
 
     Defined in :ref:`sec-jepa` (Eq. :eq:`eq-jepa-loss`).
 
+    Parameters
+    ----------
+    predicted : (B, M, D) Tensor
+        The predictor's outputs at the M target positions.
+    target_features : (B, M, D) Tensor
+        The target encoder's features there (layer-normalised and detached here).
+
+    Returns
+    -------
+    () Tensor
+
     Examples
     --------
     >>> round(float(jepa_loss(torch.zeros(1, 2, 4), torch.tensor([[[1.0, -1, 1, -1], [2.0, -2, 2, -2]]]))), 4)
@@ -80,6 +102,17 @@ class JEPA(nn.Module):
 
     Defined in :ref:`sec-jepa` (Eq. :eq:`eq-jepa-loss`).
 
+    Parameters
+    ----------
+    config : MAEConfig, optional
+        Sizes of the encoders (``mask_ratio`` and ``norm_pix`` are unused).
+    block : int
+        Side, in patches, of the square target block.
+    generator : torch.Generator, optional
+        Initial weights.
+
+    Notes
+    -----
     ``forward(images, generator)`` returns the loss; call :meth:`step_target` after each optimiser step.
 
     Examples

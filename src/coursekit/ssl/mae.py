@@ -73,6 +73,16 @@ def gather_tokens(x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
 
     Defined in :ref:`sec-mae-masking`.
 
+    Parameters
+    ----------
+    x : (B, N, D) Tensor
+    ids : (B, M) integer Tensor
+        Indices into the N tokens of each sample.
+
+    Returns
+    -------
+    (B, M, D) Tensor
+
     Examples
     --------
     >>> gather_tokens(torch.arange(6.0).reshape(1, 3, 2), torch.tensor([[2, 0]])).tolist()
@@ -87,6 +97,18 @@ def restore_order(x_shuffled: torch.Tensor, ids_restore: torch.Tensor) -> torch.
     """Un-shuffle a full sequence back to raster order (the decoder's input): (B, N, D) → (B, N, D).
 
     Defined in :ref:`sec-mae-masking` (Eq. :eq:`eq-mae-shuffle`).
+
+    Parameters
+    ----------
+    x_shuffled : (B, N, D) Tensor
+        Tokens in shuffled order (visible first, then mask tokens).
+    ids_restore : (B, N) integer Tensor
+        From :func:`random_masking`.
+
+    Returns
+    -------
+    (B, N, D) Tensor
+        Tokens in raster order.
 
     Examples
     --------
@@ -142,7 +164,30 @@ def mae_loss(pred: torch.Tensor, patches: torch.Tensor, mask: torch.Tensor, norm
 
 @dataclass
 class MAEConfig:
-    """Sizes of :class:`MAE` (a tiny ViT for 28×28 digits by default)."""
+    """Sizes of :class:`MAE` (a tiny ViT for 28×28 digits by default).
+
+    Defined in :ref:`sec-mae-model`.
+
+    Attributes
+    ----------
+    image_size, patch_size, channels : int
+        Square images of this side, cut into patch_size × patch_size patches (N = (image_size / patch_size)²).
+    dim, depth, heads : int
+        The encoder's width, number of blocks and heads.
+    decoder_dim, decoder_depth : int
+        The (narrower, shallower) decoder.
+    mask_ratio : float
+        Fraction of patches hidden per image.
+    n_registers : int
+        Register tokens appended in the encoder (Chapter 14's ``RegisterTokens``).
+    norm_pix : bool
+        Normalised-pixel targets in :func:`mae_loss`.
+
+    Examples
+    --------
+    >>> MAEConfig().mask_ratio
+    0.75
+    """
 
     image_size: int = 28
     patch_size: int = 7
@@ -162,6 +207,21 @@ class TinyViTEncoder(nn.Module):
 
     Defined in :ref:`sec-mae-model`.
 
+    Parameters
+    ----------
+    n_tokens : int
+        N, a square number (the patch grid).
+    patch_dim : int
+        C·P·P.
+    dim, depth, heads : int
+        Width, blocks and heads of the transformer.
+    n_registers : int
+        Register tokens appended before the transformer and dropped after it.
+    generator : torch.Generator, optional
+        Initial weights of the transformer.
+
+    Notes
+    -----
     ``forward(patches, ids)`` embeds (B, N, C·P·P) patches, keeps only the tokens listed in ``ids`` (B, M)
     (all when None), runs the transformer on them and their registers, and returns (B, M, D) without the registers.
 
@@ -198,6 +258,12 @@ class MAE(nn.Module):
     """A tiny masked autoencoder: ``forward(images, generator)`` → (loss, pred (B, N, P), mask (B, N)).
 
     Defined in :ref:`sec-mae-model` (Eqs. :eq:`eq-mae-shuffle` and :eq:`eq-mae-loss`).
+
+    Parameters
+    ----------
+    config : MAEConfig, optional
+    generator : torch.Generator, optional
+        Initial weights of the transformers.
 
     Examples
     --------

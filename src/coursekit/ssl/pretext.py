@@ -27,6 +27,16 @@ def rotation_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
     Defined in :ref:`sec-pretext` (Eq. :eq:`eq-pretext-rotation`).
 
+    Parameters
+    ----------
+    x : (B, C, H, H) Tensor
+        Square images.
+
+    Returns
+    -------
+    rotated : (4B, C, H, H) Tensor
+    labels : (4B,) int64 Tensor
+
     Image ``k·B + b`` is image b rotated by k·90° counter-clockwise (``torch.rot90`` on the (H, W) axes); its
     label is k.
 
