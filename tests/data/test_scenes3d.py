@@ -165,3 +165,21 @@ def test_random_scene_spheres_rest_on_the_ground_without_overlap():
 def test_bad_arguments_raise_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_anti_aliased_render_keeps_the_centre_depth_and_only_softens_edges():
+    cam = orbit_cameras(2, 16, elevation_deg=35.0)[1]
+    rgb1, d1 = render(cam, 24, 32)
+    rgb3, d3 = render(cam, 24, 32, samples=3)
+    assert np.array_equal(d3, d1)                                  # the centre ray of each pixel
+    # a pixel whose 3 x 3 neighbourhood of centre rays sees one flat colour (background, or one checker
+    # square without shadow edges) keeps that colour; pixels on edges change
+    pad = np.pad(rgb1, ((1, 1), (1, 1), (0, 0)), mode="edge")
+    flat = np.all([np.isclose(pad[1 + a:25 + a, 1 + b:33 + b], rgb1, atol=1e-12).all(-1)
+                   for a in (-1, 0, 1) for b in (-1, 0, 1)], axis=0)
+    background = flat & np.isinf(d1)
+    assert background.sum() > 50 and np.allclose(rgb3[background], 1.0)
+    assert np.abs(rgb3 - rgb1).max() > 0.1                          # edges are softened
+    assert abs(rgb3.mean() - rgb1.mean()) < 0.02                    # ... but the image is the same scene
+    with pytest.raises(ValueError, match="odd"):
+        render(cam, 4, 4, samples=2)

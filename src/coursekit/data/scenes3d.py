@@ -157,8 +157,9 @@ def _hit_spheres(o, d, scene: Scene):
     return (t[np.arange(len(o)), idx] if t.shape[1] else np.full(len(o), np.inf)), idx
 
 
-def render(camera: Camera, H: int, W: int, scene: Scene | None = None, depth: str = "distance"):
-    """Ray-trace the scene exactly: RGB and depth at every pixel centre.
+def render(camera: Camera, H: int, W: int, scene: Scene | None = None, depth: str = "distance",
+           samples: int = 1):
+    """Ray-trace the scene exactly: RGB and depth at every pixel centre (optionally anti-aliased).
 
     Parameters
     ----------
@@ -169,6 +170,10 @@ def render(camera: Camera, H: int, W: int, scene: Scene | None = None, depth: st
     depth : {"distance", "z"}
         Euclidean distance along the ray from the camera centre, or depth along the
         viewing axis (``z`` of the camera frame, what a depth sensor reports).
+    samples : int
+        Odd number s of rays per pixel side: each pixel's colour is the mean of an s × s grid of rays
+        spread evenly over the pixel (anti-aliasing, a box filter, as in the renders of NeRF's synthetic
+        scenes); the depth stays that of the centre ray. 1: one ray through the pixel centre.
 
     Returns
     -------
@@ -199,6 +204,13 @@ def render(camera: Camera, H: int, W: int, scene: Scene | None = None, depth: st
     _check_camera(camera)
     scene = default_scene() if scene is None else scene
     check_choice(depth, "depth", ("distance", "z"))
+    samples = check_int(samples, "samples", maximum=9)
+    if samples % 2 == 0:
+        raise ValueError(f"samples must be odd (the centre ray gives the depth), got {samples}.")
+    if samples > 1:                      # an s-times finer image of the same camera, then s x s box means
+        rgb, t = render(Camera(camera.c2w, camera.focal * samples), H * samples, W * samples, scene, depth)
+        c = samples // 2
+        return rgb.reshape(H, samples, W, samples, 3).mean(axis=(1, 3)), t[c::samples, c::samples]
     o, d = camera_rays(camera, H, W)
     o, d = o.reshape(-1, 3), d.reshape(-1, 3)                              # (R, 3)
     t_s, idx = _hit_spheres(o, d, scene)
@@ -318,7 +330,7 @@ def views(n: int, H: int, W: int, rng: np.random.Generator, scene: Scene | None 
 
 
 def ring_views(n_train: int, n_test: int, H: int, W: int, scene: Scene | None = None, radius: float = 4.0,
-               elevation_deg: float = 30.0, fov_deg: float = 45.0):
+               elevation_deg: float = 30.0, fov_deg: float = 45.0, samples: int = 1):
     """Training and held-out views from one ring of cameras around the scene.
 
     Parameters
@@ -331,6 +343,8 @@ def ring_views(n_train: int, n_test: int, H: int, W: int, scene: Scene | None = 
         Defaults to :func:`default_scene`.
     radius, elevation_deg, fov_deg : float
         The ring (distance and elevation) and the horizontal field of view.
+    samples : int
+        Rays per pixel side (odd): anti-aliased colours, see :func:`render`.
 
     Returns
     -------
@@ -359,7 +373,7 @@ def ring_views(n_train: int, n_test: int, H: int, W: int, scene: Scene | None = 
     out = []
     for az in (step * np.arange(n_train), az_test):
         cams = [orbit_cameras(1, W, radius, elevation_deg, fov_deg, float(a))[0] for a in az]
-        renders = [render(c, H, W, scene) for c in cams]
+        renders = [render(c, H, W, scene, samples=samples) for c in cams]
         f = cams[0].focal
         K = np.array([[f, 0.0, W / 2], [0.0, f, H / 2], [0.0, 0.0, 1.0]])
         out.append(SceneViews(images=np.stack([r[0] for r in renders]),

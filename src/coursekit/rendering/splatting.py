@@ -177,10 +177,10 @@ class SplatConfig:
 
     steps: int = 600
     lr_means: float = 2e-3
-    lr_sh: float = 1.5e-2
+    lr_sh: float = 5e-3
     lr_opacity: float = 5e-2
-    lr_scales: float = 1e-2
-    lr_quats: float = 5e-3
+    lr_scales: float = 5e-3
+    lr_quats: float = 1e-3
     lr_means_final: float = 2e-5
     sh_degree_every: int = 150
     lam: float = 0.2
