@@ -98,3 +98,12 @@ def test_deit_token_heads_and_loss():
     with pytest.raises(ValueError, match="labels"):
         deit_hard_distillation_loss(cls, dist, y[:2], teacher)
     assert ViT(ViTConfig(dim=16, heads=2, depth=1)).heads(x)[1] is None
+
+
+def test_presets_build_on_the_meta_device_without_allocating():
+    # Every layer, including those created with nn.utils.skip_init, must follow the device context, or
+    # "counting on the meta device" would silently allocate (and randomly fill) ViT-L's 1.2 GB on the CPU.
+    with torch.device("meta"):
+        model = ViT(vit_preset("L/16"))
+    assert all(p.is_meta for p in model.parameters())
+    assert sum(p.numel() for p in model.parameters()) == vit_parameter_count(vit_preset("L/16"))

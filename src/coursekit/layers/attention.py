@@ -277,7 +277,7 @@ class MultiHeadAttention(nn.Module):
             raise ValueError(f"d_model = {d_model} must be divisible by n_heads = {n_heads}.")
         self.in_proj_weight = nn.Parameter(torch.empty(3 * d_model, d_model))
         self.in_proj_bias = nn.Parameter(torch.empty(3 * d_model)) if bias else None
-        self.out_proj = nn.utils.skip_init(nn.Linear, d_model, d_model, bias=bias)
+        self.out_proj = nn.utils.skip_init(nn.Linear, d_model, d_model, bias=bias, device=torch.empty(0).device)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:

@@ -149,7 +149,7 @@ class PatchEmbedding(nn.Module):
         super().__init__()
         self.patch_size = check_int(patch_size, "patch_size")
         self.proj = nn.utils.skip_init(nn.Conv2d, check_int(in_channels, "in_channels"), check_int(dim, "dim"),
-                                       patch_size, stride=patch_size)
+                                       patch_size, stride=patch_size, device=torch.empty(0).device)
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: torch.Generator | None = None) -> None:

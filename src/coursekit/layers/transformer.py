@@ -31,7 +31,7 @@ _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
 
 def _linear(d_in: int, d_out: int, generator: torch.Generator | None) -> nn.Linear:
     """``nn.Linear`` with PyTorch's default initialisation U(-1/√d_in, 1/√d_in), drawn from ``generator``."""
-    layer = nn.utils.skip_init(nn.Linear, d_in, d_out)
+    layer = nn.utils.skip_init(nn.Linear, d_in, d_out, device=torch.empty(0).device)   # meta-aware
     bound = 1.0 / math.sqrt(d_in)
     nn.init.uniform_(layer.weight, -bound, bound, generator=generator)
     nn.init.uniform_(layer.bias, -bound, bound, generator=generator)

@@ -161,8 +161,9 @@ class ViT(nn.Module):
                                                       activation="gelu", eps=1e-6, generator=generator)
                                      for _ in range(c.depth)])
         self.norm = nn.LayerNorm(c.dim, eps=1e-6)
-        self.head = nn.utils.skip_init(nn.Linear, c.dim, c.num_classes)
-        self.head_dist = nn.utils.skip_init(nn.Linear, c.dim, c.num_classes) if c.distillation else None
+        here = torch.empty(0).device                  # "meta" inside `with torch.device("meta")`: no allocation
+        self.head = nn.utils.skip_init(nn.Linear, c.dim, c.num_classes, device=here)
+        self.head_dist = nn.utils.skip_init(nn.Linear, c.dim, c.num_classes, device=here) if c.distillation else None
         self._init_own(generator)
 
     def _init_own(self, generator: torch.Generator | None) -> None:

@@ -157,7 +157,7 @@ def prepare_transfer(model: ViT, num_classes: int, mode: str, generator: torch.G
     new = copy.deepcopy(model)
     new.config = replace(model.config, num_classes=K)
     D = model.config.dim
-    head = nn.utils.skip_init(nn.Linear, D, K)
+    head = nn.utils.skip_init(nn.Linear, D, K, device=next(model.parameters()).device)
     bound = 1.0 / math.sqrt(D)
     nn.init.uniform_(head.weight, -bound, bound, generator=generator)
     nn.init.uniform_(head.bias, -bound, bound, generator=generator)
