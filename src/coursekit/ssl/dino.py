@@ -29,7 +29,7 @@ __all__ = ["teacher_probs", "update_center", "dino_loss", "mean_entropy", "batch
 def teacher_probs(teacher_logits: torch.Tensor, center: torch.Tensor, tau_t: float = 0.04) -> torch.Tensor:
     """Centre then sharpen the teacher's outputs: P_t = softmax((g_t(x) - c) / τ_t).
 
-    Defined in :ref:`sec-dino-centering` (Eq. :eq:`eq-dino-teacher`).
+    Defined in :ref:`sec-dino-centering`.
 
     Parameters
     ----------
@@ -60,7 +60,7 @@ def teacher_probs(teacher_logits: torch.Tensor, center: torch.Tensor, tau_t: flo
 def update_center(center: torch.Tensor, teacher_logits: torch.Tensor, momentum: float = 0.9) -> torch.Tensor:
     """The centre's EMA: c ← m c + (1 - m) · mean over the batch (and views) of g_t(x).
 
-    Defined in :ref:`sec-dino-centering` (Eq. :eq:`eq-dino-center`).
+    Defined in :ref:`sec-dino-centering`.
 
     Parameters
     ----------
@@ -92,7 +92,7 @@ def dino_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, center
               tau_s: float = 0.1, tau_t: float = 0.04) -> torch.Tensor:
     """DINO's loss: Σ over pairs of different views of H(P_t(view i), P_s(view j)), averaged over pairs and batch.
 
-    Defined in :ref:`sec-dino-loss` (Eq. :eq:`eq-dino-loss`).
+    Defined in :ref:`sec-dino-loss`.
 
     Parameters
     ----------
@@ -130,7 +130,7 @@ def dino_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, center
 def mean_entropy(probs: torch.Tensor) -> torch.Tensor:
     """Average per-sample entropy, mean_b H(p_b) in nats: log K for a uniform collapse, 0 for confident outputs.
 
-    Defined in :ref:`sec-dino-collapse` (Eq. :eq:`eq-dino-entropy`).
+    Defined in :ref:`sec-dino-collapse`.
 
     Parameters
     ----------
@@ -154,7 +154,7 @@ def mean_entropy(probs: torch.Tensor) -> torch.Tensor:
 def batch_entropy(probs: torch.Tensor) -> torch.Tensor:
     """Entropy of the batch-mean distribution, H(mean_b p_b): 0 when every sample picks the same dimension.
 
-    Defined in :ref:`sec-dino-collapse` (Eq. :eq:`eq-dino-entropy`).
+    Defined in :ref:`sec-dino-collapse`.
 
     Parameters
     ----------
@@ -205,7 +205,7 @@ def feature_std(z: torch.Tensor) -> torch.Tensor:
 def ema_teacher_(teacher: nn.Module, student: nn.Module, momentum: float) -> nn.Module:
     """θ_t ← λ θ_t + (1 - λ) θ_s for every parameter (``lerp``), in place; returns ``teacher``.
 
-    Defined in :ref:`sec-dino-teacher` (Eq. :eq:`eq-dino-ema`).
+    Defined in :ref:`sec-dino-teacher`.
 
     Parameters
     ----------
@@ -240,7 +240,7 @@ def ema_teacher_(teacher: nn.Module, student: nn.Module, momentum: float) -> nn.
 class DINOObjective(nn.Module):
     """Student, EMA teacher and centre: ``forward(views)`` gives the loss, :meth:`step_teacher` the updates.
 
-    Defined in :ref:`sec-dino-loss` (Eq. :eq:`eq-dino-loss`).
+    Defined in :ref:`sec-dino-loss`.
 
     Parameters
     ----------

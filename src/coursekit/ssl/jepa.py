@@ -31,7 +31,7 @@ __all__ = ["block_target_ids", "jepa_loss", "JEPA"]
 def block_target_ids(batch: int, side: int, block: int, generator: torch.Generator):
     """One random square block of ``block``×``block`` patches per image as the target; the rest is context.
 
-    Defined in :ref:`sec-jepa` (Eq. :eq:`eq-jepa-loss`).
+    Defined in :ref:`sec-jepa`.
 
     Parameters
     ----------
@@ -73,7 +73,7 @@ def block_target_ids(batch: int, side: int, block: int, generator: torch.Generat
 def jepa_loss(predicted: torch.Tensor, target_features: torch.Tensor) -> torch.Tensor:
     """Latent regression: mean over target tokens of ‖ŝ - sg(LN(s))‖² / D, the target detached.
 
-    Defined in :ref:`sec-jepa` (Eq. :eq:`eq-jepa-loss`).
+    Defined in :ref:`sec-jepa`.
 
     Parameters
     ----------
@@ -100,7 +100,7 @@ def jepa_loss(predicted: torch.Tensor, target_features: torch.Tensor) -> torch.T
 class JEPA(nn.Module):
     """Context encoder, EMA target encoder and a narrow predictor on patch tokens.
 
-    Defined in :ref:`sec-jepa` (Eq. :eq:`eq-jepa-loss`).
+    Defined in :ref:`sec-jepa`.
 
     Parameters
     ----------

@@ -29,7 +29,7 @@ __all__ = ["random_masking", "gather_tokens", "restore_order", "mae_loss", "MAEC
 def random_masking(batch: int, n_tokens: int, mask_ratio: float, generator: torch.Generator):
     """Per-sample random masking by sorting noise: exactly round(r·N) patches hidden in every image.
 
-    Defined in :ref:`sec-mae-masking` (Eq. :eq:`eq-mae-shuffle`).
+    Defined in :ref:`sec-mae-masking`.
 
     Parameters
     ----------
@@ -96,7 +96,7 @@ def gather_tokens(x: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
 def restore_order(x_shuffled: torch.Tensor, ids_restore: torch.Tensor) -> torch.Tensor:
     """Un-shuffle a full sequence back to raster order (the decoder's input): (B, N, D) → (B, N, D).
 
-    Defined in :ref:`sec-mae-masking` (Eq. :eq:`eq-mae-shuffle`).
+    Defined in :ref:`sec-mae-masking`.
 
     Parameters
     ----------
@@ -126,7 +126,7 @@ def mae_loss(pred: torch.Tensor, patches: torch.Tensor, mask: torch.Tensor, norm
              eps: float = 1e-6) -> torch.Tensor:
     """MSE on the masked patches only: Σ_n m_n · mean_j (ŷ_nj - y_nj)² / Σ_n m_n.
 
-    Defined in :ref:`sec-mae-loss` (Eq. :eq:`eq-mae-loss`).
+    Defined in :ref:`sec-mae-loss`.
 
     Parameters
     ----------
@@ -257,7 +257,7 @@ class TinyViTEncoder(nn.Module):
 class MAE(nn.Module):
     """A tiny masked autoencoder: ``forward(images, generator)`` → (loss, pred (B, N, P), mask (B, N)).
 
-    Defined in :ref:`sec-mae-model` (Eqs. :eq:`eq-mae-shuffle` and :eq:`eq-mae-loss`).
+    Defined in :ref:`sec-mae-model`.
 
     Parameters
     ----------

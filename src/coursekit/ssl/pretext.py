@@ -25,7 +25,7 @@ NEIGHBOUR_OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0
 def rotation_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """All four rotations of every image and their labels: (B, C, H, H) → (4B, C, H, H), labels k = 0..3.
 
-    Defined in :ref:`sec-pretext` (Eq. :eq:`eq-pretext-rotation`).
+    Defined in :ref:`sec-pretext`.
 
     Parameters
     ----------
@@ -55,7 +55,7 @@ def rotation_batch(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def context_pairs(x: torch.Tensor, patch: int, gap: int, generator: torch.Generator):
     """Context prediction: a centre patch, one of its 8 neighbours (with a gap), and the neighbour's label.
 
-    Defined in :ref:`sec-pretext` (Eq. :eq:`eq-pretext-context`).
+    Defined in :ref:`sec-pretext`.
 
     Parameters
     ----------
