@@ -62,6 +62,8 @@ CONSTANT_FACTS: dict[tuple[str, str], str] = {
     ("07_pose", "noise of 1 % of"): "the noise level chosen in the code",
     ("07_pose", "95 % of the"): "the percentile chosen in the code (the glued error is its value)",
     ("07_pose", "at least 80 % of"): "OpenPose's rule (Cao et al., 2017), a constant of the method",
+    ("18_explainability_fairness", "10–20 % of the range"): "the recommendation of Smilkov et al. (2017)",
+    ("18_explainability_fairness", "object in 95 % of the scenes"): "a hypothetical quiz question",
     ("06_segmentation_depth", "covers 1% of a scan"): "a hypothetical example of class imbalance",
     ("06_segmentation_depth", "at 1% foreground"): "the foreground fraction chosen in the experiment's code",
 }
