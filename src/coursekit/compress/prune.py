@@ -1,7 +1,7 @@
 """Magnitude pruning: zero the weights of smallest absolute value, layer by layer or globally.
 
 Chapter 14 (Transformer advances). The simplest pruning criterion says a weight matters as much as its magnitude.
-Pruning to sparsity s keeps the (1 − s) fraction of largest |w|; *global* pruning ranks all weights of the model
+Pruning to sparsity s keeps the (1 − s) fraction of largest ``|w|``; *global* pruning ranks all weights of the model
 together (layers with many small weights lose more), *layer-wise* pruning takes s of every layer.
 
 References
@@ -24,7 +24,7 @@ __all__ = ["magnitude_mask", "prune_model", "sparsity"]
 
 
 def magnitude_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:
-    """The boolean mask that keeps the ⌈(1 − s) n⌉ weights of largest |w| (ties broken by position).
+    """The boolean mask that keeps the ⌈(1 − s) n⌉ weights of largest ``|w|`` (ties broken by position).
 
     Defined in :ref:`sec-advances-pruning` (Eq. :eq:`eq-advances-prune`).
 

@@ -150,7 +150,7 @@ def gradient_counterfactual(model: nn.Module, x: torch.Tensor, target, lam: floa
     Notes
     -----
     Each step: (1) a gradient step on the margin loss, δ ← δ − η ∇; (2) the proximal step of λR:
-    δ ← δ / (1 + ηλ) for L2, soft-thresholding sign(δ)·max(|δ| − ηλ, 0) for L1 (ISTA); (3) clip x + δ to the
+    δ ← δ / (1 + ηλ) for L2, soft-thresholding sign(δ)·``max(|δ| − ηλ, 0)`` for L1 (ISTA); (3) clip x + δ to the
     box (exact for these separable penalties). For a linear two-class model and L2 the minimiser is
     δ = (κ − m_0) w / (λ + ‖w‖²) with w = w_t − w_other: as λ → 0 it is :func:`linear_counterfactual`.
 

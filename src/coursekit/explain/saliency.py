@@ -85,7 +85,7 @@ def gradient_saliency(model: nn.Module, x: torch.Tensor, target=None) -> np.ndar
     -----
     1. In eval mode, back-propagate the class score y_c (a logit, not the softmax, which also depends on
        the other classes) to the input: one backward pass for the whole batch, since images do not interact.
-    2. Take |∂y_c/∂x| and its maximum over the channels.
+    2. Take ``|∂y_c/∂x|`` and its maximum over the channels.
 
     References
     ----------
