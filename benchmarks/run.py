@@ -203,6 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"- **{task.name}** ({'; '.join(verdict)}): {task.why}")
     lines.append("")
     lines += learning_section(args.repeats)
+    import bench_attention                                     # Chapter 14: tiled (online-softmax) vs naive attention
+
+    lines += ["", "## Attention: naive vs tiled (Chapter 14)", "",
+              bench_attention.markdown_table(bench_attention.attention_benchmark())]
     if not args.skip_grader:
         import bench_grader
 
