@@ -25,6 +25,7 @@ EXTRAS = {
     "ipywidgets": ("ipywidgets", ""), "tqdm": ("tqdm", ""), "skimage": ("scikit-image", ""),
     "sklearn": ("scikit-learn", ""), "torch": ("torch", "torch"), "psutil": ("psutil", "grade"),
     "copydetect": ("copydetect", "grade"), "fastjsonschema": ("fastjsonschema", "grade"),
+    "myst_nb": ("myst-nb", "book"),          # coursekit.notebook.glue: the chapters' numbers in the prose
 }
 CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
